@@ -1,0 +1,25 @@
+"""Errors that end a run with one clear message instead of a traceback.
+
+Everything a user can fix (missing or corrupt data, an unknown model or profile, a bad option
+value) raises a :class:`FashionClassticError`; the pytest plugin and the command line print its
+message alone.
+"""
+
+
+class FashionClassticError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+class DataError(FashionClassticError):
+    """The dataset could not be found, verified or parsed."""
+
+
+class ConfigError(FashionClassticError):
+    """A profile, model name, option value or thresholds entry is wrong."""
+
+
+class ModelUnavailable(FashionClassticError):
+    """A model cannot run here (missing framework or pretrained weights): skip, do not fail.
+
+    The message is one line that says what is missing and how to provide it.
+    """

@@ -1,0 +1,11 @@
+"""Imports each built-in family module once; the import order is the registry's order.
+
+Heavy frameworks are imported inside the factories, never here.
+"""
+
+# isort: off
+from fashionclasstic.models import linear  # noqa: F401  logreg
+from fashionclasstic.models import svm  # noqa: F401  svm
+from fashionclasstic.models import trees  # noqa: F401  decision_tree, random_forest
+from fashionclasstic.models import boosting  # noqa: F401  xgboost
+# isort: on

@@ -1,0 +1,1 @@
+"""Reporting: the comparison table, result files, figures and run-to-run comparison."""

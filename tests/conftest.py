@@ -1,0 +1,83 @@
+"""Shared helpers for the unit tests: small synthetic IDX archives and the real data's location."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionclasstic.data import archives
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+@pytest.fixture
+def synthetic_official(monkeypatch):
+    """Replace the official files by small synthetic ones whose hashes the suite then expects.
+
+    Returns a function writing the four archives into a directory (``compresslevel`` changes
+    the archive bytes but not the content, like Debian's recompression).
+    """
+    rng = np.random.default_rng(1)
+    arrays = {"x_train": rng.integers(0, 256, (30, 28, 28)), "y_train": np.arange(30) % 10,
+              "x_test": rng.integers(0, 256, (20, 28, 28)), "y_test": np.arange(20) % 10}
+    contents = {key: idx_bytes(np.asarray(value, dtype=np.uint8)) for key, value in arrays.items()}
+    canonical = {key: gzip.compress(content, compresslevel=9, mtime=0) for key, content in contents.items()}
+    files = tuple(replace(f, archive_sha256=hashlib.sha256(canonical[f.key]).hexdigest(),
+                          content_sha256=hashlib.sha256(contents[f.key]).hexdigest(),
+                          count=len(arrays[f.key]))
+                  for f in archives.OFFICIAL_FILES)
+    monkeypatch.setattr(archives, "OFFICIAL_FILES", files)
+
+    def write(directory: Path, compresslevel: int = 9) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            data = canonical[f.key] if compresslevel == 9 else gzip.compress(contents[f.key], compresslevel)
+            (directory / f.filename).write_bytes(data)
+        return directory
+
+    write.arrays = arrays
+    write.files = files
+    return write
+
+
+@pytest.fixture
+def isolated_locations(tmp_path, monkeypatch):
+    """No real data anywhere the suite looks: empty home, cache, Debian dir; downloads off."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("FASHIONCLASSTIC_DATA", raising=False)
+    monkeypatch.setattr(archives, "DEBIAN_DIR", tmp_path / "debian")
+    monkeypatch.setattr(archives, "MIRRORS", ())
+    return tmp_path
+
+
+def real_data_dir() -> Path | None:
+    for candidate in (os.environ.get("FASHIONCLASSTIC_DATA"), REPO.parent / "shared/data/fashion-mnist",
+                      "/usr/share/datasets/fashion-mnist"):
+        if candidate and (Path(candidate) / "train-labels-idx1-ubyte.gz").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture
+def official_data_dir() -> Path:
+    """The real archives (CI has them at ../shared); tests needing them skip elsewhere."""
+    found = real_data_dir()
+    if found is None:
+        pytest.skip("the official Fashion-MNIST archives are not available (set FASHIONCLASSTIC_DATA)")
+    return found

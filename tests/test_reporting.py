@@ -1,0 +1,329 @@
+"""The run report: its files, their atomic writing, the figures, the page in a real browser, and
+the report the plugin writes at the end of a real (small) session, serial and under xdist."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionclasstic.data import CLASS_NAMES, FashionMNIST
+from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.reporting import figures, files
+from fashionclasstic.reporting.run_report import rebuild_report, write_run_report
+from fashionclasstic.results import CaseRecord
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MODEL_FILES = ("summary.txt", "confusion.txt", "confusion.png", "classification_report.txt")
+FEATURE_FILES = ("feature_importance.png", "feature_importance.csv")
+HISTORY_FILES = ("learning_curves.png", "history.csv")
+
+
+def crafted_records() -> list[CaseRecord]:
+    """One model of every kind a report must show: passed with everything, failed, skipped, not run."""
+    rng = np.random.default_rng(0)
+    confusion = rng.integers(0, 20, (10, 10))
+    np.fill_diagonal(confusion, 160)
+    per_class = {name: {"precision": 0.8, "recall": 0.8, "f1-score": 0.8, "support": 200.0} for name in CLASS_NAMES}
+    epochs = 6
+    return [
+        CaseRecord(model="not_started", family="kernel", framework="scikit-learn", profile="smoke",
+                   status="not run", reason="the session ended before this model ran"),
+        CaseRecord(model="boosted", family="boosting", framework="xgboost", profile="smoke", status="passed",
+                   accuracy=0.88, macro_f1=0.879, min_accuracy=0.8, train_seconds=12.5, inference_seconds=0.04,
+                   inference_rounds=5, timing="pytest-benchmark", n_train=5400, n_validation=600, n_test=2000,
+                   parameter_count=12000, size_bytes=300_000, confusion=confusion.tolist(), per_class=per_class,
+                   report="              precision    recall  f1-score   support\n...",
+                   history={"loss": list(np.linspace(2, 0.3, epochs)), "val_loss": list(np.linspace(2, 0.4, epochs)),
+                            "accuracy": list(np.linspace(0.5, 0.95, epochs)),
+                            "val_accuracy": list(np.linspace(0.5, 0.9, epochs))},
+                   feature_importances=list(rng.random(784)), hyperparameters={"max_depth": 4}),
+        CaseRecord(model="gated", family="linear", framework="scikit-learn", profile="smoke", status="failed",
+                   reason="gated: accuracy 0.7000 is below the minimum 0.8000", accuracy=0.7, macro_f1=0.69,
+                   min_accuracy=0.8, train_seconds=2.0, inference_seconds=0.01, n_test=2000, timing="wall-clock",
+                   confusion=confusion.tolist(), per_class=per_class, report="report text"),
+        CaseRecord(model="absent_framework", family="network", framework="torch", profile="smoke",
+                   status="skipped", reason="torch is not installed: pip install 'fashionclasstic[torch]'"),
+    ]
+
+
+def light_records() -> list[CaseRecord]:
+    """The same models with nothing to draw: for tests about files, not figures (drawing is slow)."""
+    records = crafted_records()
+    for record in records:
+        record.confusion, record.history, record.feature_importances = None, {}, None
+    return records
+
+
+def run_info(data_dir: str | None = None) -> dict:
+    return {"id": "20261125T061500Z", "started": "2026-11-25T06:15:00+00:00",
+            "finished": "2026-11-25T06:16:00+00:00", "duration_seconds": 60.0, "exit_status": 1,
+            "profile": "smoke", "seed": 0, "threads_per_worker": 2, "xdist_workers": 0,
+            "pytest_args": ["benchmarks"], "versions": {"python": "3.11"},
+            "machine": {"platform": "Linux", "processor": "test CPU", "cpu_count": 2, "memory_bytes": 2**33},
+            "git": {"commit": "0" * 40, "dirty": False},
+            "data": {"source": "archives", "data_dir": data_dir}}
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset() -> FashionMNIST:
+    """A few random images: the exploration figures need no real data to be tested."""
+    rng = np.random.default_rng(3)
+    return FashionMNIST(x_train=rng.random((60, 28, 28), dtype=np.float32), y_train=np.arange(60) % 10,
+                        x_test=rng.random((20, 28, 28), dtype=np.float32), y_test=np.arange(20) % 10,
+                        source="synthetic")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, tiny_dataset) -> Path:
+    """One complete report, written once for the tests that only read it."""
+    return write_run_report(crafted_records(), run_info(), tmp_path_factory.mktemp("run") / "report",
+                            dataset=tiny_dataset)
+
+
+def is_png(path: Path) -> bool:
+    return path.read_bytes()[:8] == PNG_SIGNATURE and path.stat().st_size > 1000
+
+
+def leftovers(directory: Path) -> list[Path]:
+    return [p for p in directory.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_every_expected_file_is_written(report):
+    expected = ["results.json", "results.md", "results.csv", "index.html",
+                "data/samples.png", "data/class_histogram.png", "data/per_class.png"]
+    expected += [f"models/boosted/{name}" for name in MODEL_FILES + FEATURE_FILES + HISTORY_FILES]
+    expected += [f"models/gated/{name}" for name in MODEL_FILES]
+    expected += ["models/absent_framework/summary.txt", "models/not_started/summary.txt"]
+    missing = [name for name in expected if not (report / name).is_file()]
+    assert not missing
+    assert not leftovers(report)
+    # a model with no evaluation has nothing to draw, and a failed one no curves it never had
+    assert sorted(p.name for p in (report / "models/absent_framework").iterdir()) == ["summary.txt"]
+    assert not (report / "models/gated/learning_curves.png").exists()
+
+
+def test_results_json_has_the_schema_and_every_model_with_its_status(report):
+    data = json.loads((report / "results.json").read_text())
+    assert data["schema"] == "fashionclasstic.results" and data["schema_version"] == 1
+    assert data["run"]["id"] == "20261125T061500Z" and data["run"]["data"]["loaded_from"] == "synthetic"
+    statuses = {m["model"]: m["status"] for m in data["models"]}
+    assert statuses == {"boosted": "passed", "gated": "failed", "absent_framework": "skipped",
+                        "not_started": "not run"}
+    # sorted like the table: accuracy first, models without one after
+    assert [m["model"] for m in data["models"]][:2] == ["boosted", "gated"]
+    assert len(data["models"][0]["feature_importances"]) == 784
+
+
+def test_csv_and_markdown_list_every_model_with_status_and_timing(report):
+    rows = list(csv.DictReader((report / "results.csv").open()))
+    assert [r["model"] for r in rows] == ["boosted", "gated", "not_started", "absent_framework"]
+    assert [r["timing"] for r in rows[:2]] == ["pytest-benchmark", "wall-clock"]
+    assert rows[0]["best"] == "best" and rows[0]["accuracy"] == "0.88" and rows[2]["rank"] == ""
+    markdown = (report / "results.md").read_text()
+    for needle in ("| best | boosted", "failed: gated: accuracy 0.7000", "skipped: torch is not installed",
+                   "not run: the session ended", "wall-clock", "test CPU", "0" * 40):
+        assert needle in markdown
+
+
+def test_the_page_shows_every_model_and_links_only_existing_pngs(report):
+    page = (report / "index.html").read_text()
+    for model in ("boosted", "gated", "absent_framework", "not_started"):
+        assert f'id="model-{model}"' in page
+    assert 'class="status-passed best"' in page and "status-not-run" in page
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert len(sources) == 3 + 3 + 1  # data, boosted (confusion, importance, curves), gated (confusion)
+    for source in sources:
+        assert is_png(report / source), source
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+
+
+def test_every_figure_is_a_valid_png(report):
+    pngs = list(report.rglob("*.png"))
+    assert len(pngs) == 7
+    assert all(is_png(p) for p in pngs)
+
+
+def test_per_model_text_files_hold_the_data(report):
+    importance = list(csv.reader((report / "models/boosted/feature_importance.csv").open()))
+    assert len(importance) == 28 and all(len(row) == 28 for row in importance)
+    history = list(csv.DictReader((report / "models/boosted/history.csv").open()))
+    assert len(history) == 6 and list(history[0]) == ["boosting_round", "loss", "accuracy", "val_loss", "val_accuracy"]
+    confusion = (report / "models/gated/confusion.txt").read_text()
+    assert "Ankle boot" in confusion and "true \\ predicted" in confusion
+    assert "failed: gated: accuracy" in (report / "models/gated/summary.txt").read_text()
+
+
+def test_text_from_models_is_escaped(tmp_path):
+    record = CaseRecord(model="evil<script>", status="failed", reason='<img src=x onerror="alert(1)"> | a')
+    directory = write_run_report([record], run_info(), tmp_path / "r", dataset=None)
+    page = (directory / "index.html").read_text()
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "evil&lt;script&gt;" in page
+    assert r"\<img src=x" in (directory / "results.md").read_text()
+    assert (directory / "models/evil_script/summary.txt").is_file()
+
+
+def test_exploration_is_skipped_with_a_note_when_the_data_cannot_be_loaded(tmp_path, isolated_locations):
+    directory = write_run_report(light_records(), run_info(str(tmp_path / "nowhere")), tmp_path / "r")
+    assert not (directory / "data").exists()
+    note = "data exploration skipped: the dataset could not be loaded (Fashion-MNIST was not found."
+    assert note in (directory / "results.md").read_text()
+    assert "data exploration skipped" in (directory / "index.html").read_text()
+    assert (directory / "results.json").is_file()
+
+
+def test_default_directory_is_per_run_with_a_latest_pointer(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = write_run_report(light_records(), run_info(), None, dataset=None)
+    second = write_run_report(light_records(), run_info(), None, dataset=None)
+    runs = tmp_path / ".fashionclasstic" / "runs"
+    assert first == runs / "20261125T061500Z" and second == runs / "20261125T061500Z-2"
+    assert (runs / "latest").is_symlink() and (runs / "latest").resolve() == second
+    assert json.loads((second / "results.json").read_text())["run"]["id"] == "20261125T061500Z-2"
+    assert files.latest_run_dir(Path(".fashionclasstic/runs")).resolve() == second
+
+
+def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def no_symlinks(*args, **kwargs):
+        raise OSError("symlinks are not allowed here")
+
+    monkeypatch.setattr(os, "symlink", no_symlinks)
+    directory = write_run_report(light_records(), run_info(), None, dataset=None)
+    runs = tmp_path / ".fashionclasstic" / "runs"
+    assert (runs / "LATEST").read_text().strip() == directory.name
+    assert not (runs / "latest").exists()
+    assert files.latest_run_dir(Path(".fashionclasstic/runs")).resolve() == directory
+
+
+@pytest.mark.parametrize("failing_call", [1, 2, 4])
+def test_an_interrupted_write_leaves_the_previous_complete_results(tmp_path, monkeypatch, failing_call):
+    """Ctrl-C while the report is written: never a partial results.json, never a stray temp file."""
+    directory = tmp_path / "report"
+    write_run_report(light_records()[:2], run_info(), directory, dataset=None)
+    before = (directory / "results.json").read_text()
+    real_replace, calls = os.replace, []
+
+    def interrupted(source, target):
+        calls.append(target)
+        if len(calls) == failing_call:
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_run_report(light_records(), run_info(), directory, dataset=None)
+    after = (directory / "results.json").read_text()
+    if failing_call == 1:
+        assert after == before
+    else:  # written before the interruption: the new one, whole
+        assert len(json.loads(after)["models"]) == 4
+    assert not leftovers(directory)
+
+
+def test_an_interrupted_first_write_leaves_no_results_at_all(tmp_path, monkeypatch):
+    def interrupted(source, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_run_report(light_records(), run_info(), tmp_path / "report", dataset=None)
+    assert not (tmp_path / "report" / "results.json").exists()
+    assert not leftovers(tmp_path)
+
+
+def test_an_unwritable_report_directory_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(FashionClassticError, match="cannot write the report to"):
+        write_run_report(light_records(), run_info(), blocker, dataset=None)
+
+
+def test_a_saved_run_is_redrawn_from_its_results_json(report, tmp_path):
+    saved_run = shutil.copytree(report, tmp_path / "saved")
+    saved = (saved_run / "results.json").read_bytes()
+    drawn = ("index.html", "results.md", "results.csv", "models/boosted/confusion.png",
+             "models/boosted/learning_curves.png")
+    for name in drawn:
+        (saved_run / name).unlink()
+    assert rebuild_report(str(saved_run), dataset=None) == saved_run.resolve()
+    assert all((saved_run / name).is_file() for name in drawn)
+    assert (saved_run / "results.json").read_bytes() == saved
+    assert not leftovers(saved_run)
+    elsewhere = rebuild_report(str(saved_run / "results.json"), out=tmp_path / "copy", dataset=None)
+    assert json.loads((elsewhere / "results.json").read_text())["models"] == json.loads(saved)["models"]
+
+
+def test_exploration_figures_are_written(tmp_path, tiny_dataset):
+    written = figures.write_exploration(tiny_dataset, tmp_path / "explore")
+    assert [p.name for p in written] == list(figures.EXPLORATION_FILES)
+    assert all(is_png(p) for p in written)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_the_page_renders_in_a_headless_browser(report, tmp_path):
+    shot = tmp_path / "shot.png"
+    command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+               f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1400,2000",
+               (report / "index.html").as_uri()]
+    subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert shot.is_file() and is_png(shot) and shot.stat().st_size > 20_000
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        assert image.size == (1400, 2000)
+        colours = image.convert("L").resize((140, 200)).getextrema()
+    assert colours[1] - colours[0] > 100  # text and figures, not a blank page
+
+
+# --------------------------------------------------------------------------- end to end, in pytest
+
+USER_CONFTEST = '''
+from fashionclasstic import register_model
+from fashionclasstic.models import SklearnClassifier
+
+
+@register_model("centroid", family="prototype", framework="scikit-learn")
+def centroid(params, context):
+    from sklearn.neighbors import NearestCentroid
+    return SklearnClassifier(estimator=NearestCentroid())
+'''
+
+
+@pytest.fixture
+def suite(pytester, official_data_dir, tmp_path, monkeypatch):
+    """A pytest session holding the suite's benchmark module and a user's model."""
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    pytester.makeconftest(USER_CONFTEST)
+    shutil.copy(Path(__file__).resolve().parents[1] / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
+    pytester.data_dir = official_data_dir
+    return pytester
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_session_writes_one_report_with_every_model(suite, tmp_path, workers):
+    report_dir = tmp_path / "report"
+    result = suite.runpytest_subprocess("-p", "no:randomly", f"--fc-data-dir={suite.data_dir}",
+                                        "--fc-profile=smoke", "--fc-models=centroid,logreg",
+                                        f"--fc-report-dir={report_dir}", *workers)
+    result.assert_outcomes(passed=4)
+    assert [line for line in result.stdout.lines if line.startswith("report: ")] == [
+        f"report: {report_dir.resolve() / 'index.html'}"]
+    assert [p.relative_to(report_dir) for p in report_dir.rglob("results.json")] == [Path("results.json")]
+    data = json.loads((report_dir / "results.json").read_text())
+    assert sorted(m["model"] for m in data["models"]) == ["centroid", "logreg"]
+    assert {m["status"] for m in data["models"]} == {"passed"}
+    assert {m["timing"] for m in data["models"]} == {"wall-clock" if workers else "pytest-benchmark"}
+    assert data["run"]["xdist_workers"] == (2 if workers else 0) and data["run"]["exit_status"] == 0
+    assert (report_dir / "index.html").is_file() and is_png(report_dir / "models/logreg/confusion.png")
+    assert not (suite.path / ".fashionclasstic").exists()

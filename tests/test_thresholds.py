@@ -1,0 +1,66 @@
+import pytest
+
+from fashionclasstic.errors import ConfigError
+from fashionclasstic.models import list_models
+from fashionclasstic.profiles import PROFILES, get_profile
+from fashionclasstic.thresholds import load_thresholds
+
+GOOD = """
+[logreg.smoke]
+measured = 0.84
+margin = 0.01
+min_accuracy = 0.83
+run = "test"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "thresholds.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_valid_file_loads(tmp_path):
+    threshold = load_thresholds(write(tmp_path, GOOD))[("logreg", "smoke")]
+    assert threshold.min_accuracy == pytest.approx(0.83) and threshold.margin == pytest.approx(0.01)
+
+
+# Full-profile runs not measured yet (they need ~35 min of an otherwise idle 2-core machine,
+# or weights this machine cannot download); their full cases run ungated until a measured run
+# adds them. Remove a name here when its entry lands: the test then requires it.
+FULL_NOT_YET_MEASURED = {"dnn", "cnn_rnn", "mobilenetv2", "mobilenetv2_scratch", "deit", "deit_scratch"}
+
+
+def test_the_shipped_file_is_valid_and_gates_every_builtin_model():
+    thresholds = load_thresholds()
+    missing = [(model, profile) for model in list_models() for profile in PROFILES
+               if (model, profile) not in thresholds
+               and not (profile == "full" and model in FULL_NOT_YET_MEASURED)
+               and not (profile == "smoke" and model in {"mobilenetv2", "deit"})]
+    assert not missing, f"models without a measured threshold: {missing}"
+    stale = [model for model in FULL_NOT_YET_MEASURED if (model, "full") in thresholds]
+    assert not stale, f"measured now, remove from FULL_NOT_YET_MEASURED: {stale}"
+
+
+@pytest.mark.parametrize("text, message", [
+    (GOOD.replace("min_accuracy = 0.83", "min_accuracy = 0.80"), "must equal measured - margin"),
+    (GOOD.replace("[logreg.smoke]", "[logreg.quick]"), "unknown profile"),
+    (GOOD.replace('run = "test"\n', ""), "needs exactly the keys"),
+    (GOOD.replace("margin = 0.01", "margin = 0.2").replace("0.83", "0.64"), "margin=0.2 must lie"),
+    (GOOD.replace("measured = 0.84", "measured = 84").replace("0.83", "83.99"), "not an accuracy"),
+    (GOOD.replace("margin = 0.01", 'margin = "1%"'), "must be numbers"),
+    ("[logreg\n", "not valid TOML"),
+])
+def test_mistakes_are_named(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_thresholds(write(tmp_path, text))
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read the thresholds file"):
+        load_thresholds(tmp_path / "nope.toml")
+
+
+def test_unknown_profile_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown profile 'fast'; choose one of: smoke, full"):
+        get_profile("fast")
