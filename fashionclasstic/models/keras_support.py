@@ -1,0 +1,107 @@
+"""What every Keras model of the suite shares: threads, seeds, the training loop, cleanup.
+
+Keras runs on the TensorFlow backend; TensorFlow picks a GPU by itself when one is visible.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from fashionclasstic.models.base import ModelContext
+from fashionclasstic.models.training import EpochTracker, NetworkClassifier, augment, seed_python_and_numpy
+
+TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4,
+                     "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
+                     "patience": None, "predict_batch_size": 1024}
+
+
+def import_keras(context: ModelContext):
+    """Import Keras with TensorFlow's threads set as the run asks, once per process."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import tensorflow as tf
+
+    threads = context.threads or os.cpu_count() or 1
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1 if threads <= 2 else 2)
+    except RuntimeError:
+        pass  # TensorFlow already started in this process, with the threads it was given then
+    import keras
+
+    return keras
+
+
+@dataclass
+class KerasClassifier(NetworkClassifier):
+    """A Keras network mapping ``(n, 28, 28)`` images to 10 logits, trained epoch by epoch.
+
+    ``build(params, keras)`` returns the uncompiled network. Training: AdamW with warm-up and
+    cosine decay, optional label smoothing and flip/shift augmentation, and the weights of the
+    best validation epoch kept (early stopping with ``patience``).
+    """
+
+    defaults = TRAINING_DEFAULTS
+
+    def fit(self, x, y, validation=None):
+        keras = import_keras(self.context)
+        seed_python_and_numpy(self.context.seed)
+        keras.utils.set_random_seed(self.context.seed)
+        self.network = self.build(self.params, keras)
+        epochs, batch = self.setting("epochs"), self.setting("batch_size")
+        steps = int(np.ceil(len(x) / batch)) * epochs
+        warmup = int(np.ceil(len(x) / batch) * self.setting("warmup_epochs"))
+        peak = self.setting("learning_rate")
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=peak * 0.01, decay_steps=max(1, steps - warmup), alpha=0.0,
+            warmup_target=peak, warmup_steps=warmup)
+        self.network.compile(
+            optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=self.setting("weight_decay")),
+            loss=keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                      label_smoothing=self.setting("label_smoothing")),
+            metrics=["accuracy"])
+        targets = keras.utils.to_categorical(y, 10)
+        tracker = EpochTracker(self.name, self.setting("patience"))
+        rng = np.random.default_rng(self.context.seed)
+        best_weights = None
+        for _ in range(epochs):
+            tracker.start_epoch()
+            inputs = augment(x, rng, self.setting("flip"), self.setting("shift"))
+            trained = self.network.fit(inputs, targets, batch_size=batch, epochs=1, verbose=0, shuffle=True)
+            metrics = {"loss": trained.history["loss"][-1], "accuracy": trained.history["accuracy"][-1]}
+            if validation is not None:
+                metrics["val_loss"], metrics["val_accuracy"] = self.network.evaluate(
+                    validation.x, keras.utils.to_categorical(validation.y, 10),
+                    batch_size=self.setting("predict_batch_size"), verbose=0)
+            if tracker.end_epoch(**metrics):
+                best_weights = self.network.get_weights()
+            if tracker.should_stop:
+                break
+        if best_weights is not None:
+            self.network.set_weights(best_weights)
+        self.history = tracker.history
+        self.best_epoch = tracker.best_epoch
+
+    def predict_proba(self, x):
+        import keras
+
+        logits = self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0)
+        return keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+
+    def predict(self, x):
+        return np.argmax(self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0), axis=1)
+
+    def parameter_count(self):
+        return int(self.network.count_params()) if self.network is not None else None
+
+    def size_bytes(self):
+        return int(sum(np.asarray(w).nbytes for w in self.network.get_weights())) if self.network is not None else None
+
+    def close(self):
+        import keras
+
+        self.network = None
+        keras.backend.clear_session()

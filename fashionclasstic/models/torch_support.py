@@ -1,0 +1,141 @@
+"""What every torch model of the suite shares: threads, seeds, device, the training loop.
+
+Runs on a CUDA GPU when torch sees one, on the CPU otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from fashionclasstic.models.base import ModelContext
+from fashionclasstic.models.training import EpochTracker, NetworkClassifier, augment, seed_python_and_numpy, warmup_cosine
+
+TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 128, "learning_rate": 1e-3, "weight_decay": 0.05,
+                     "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
+                     "patience": None, "predict_batch_size": 1000, "grad_clip": 1.0}
+
+
+def import_torch(context: ModelContext):
+    """Import torch with its threads set as the run asks and every seed set."""
+    import torch
+
+    torch.set_num_threads(context.threads or os.cpu_count() or 1)
+    seed_python_and_numpy(context.seed)
+    torch.manual_seed(context.seed)
+    return torch
+
+
+def device_of(torch):
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class TorchClassifier(NetworkClassifier):
+    """A torch module mapping a ``(n, 1, 28, 28)`` float tensor to 10 logits.
+
+    ``build(params, torch)`` returns the module. Training: AdamW, linear warm-up then cosine
+    decay per step, optional label smoothing and flip/shift augmentation, gradient clipping,
+    and the state of the best validation epoch kept (early stopping with ``patience``).
+    """
+
+    defaults = TRAINING_DEFAULTS
+
+    def _tensor(self, torch, x: np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).unsqueeze(1)
+
+    def fit(self, x, y, validation=None):
+        torch = import_torch(self.context)
+        device = device_of(torch)
+        self.network = self.build(self.params, torch).to(device)
+        epochs, batch = self.setting("epochs"), self.setting("batch_size")
+        steps_per_epoch = int(np.ceil(len(x) / batch))
+        optimizer = torch.optim.AdamW(_decay_groups(self.network, self.setting("weight_decay")),
+                                      lr=self.setting("learning_rate"))
+        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
+        tracker = EpochTracker(self.name, self.setting("patience"))
+        rng = np.random.default_rng(self.context.seed)
+        labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        best_state, step = None, 0
+        for _ in range(epochs):
+            tracker.start_epoch()
+            self.network.train()
+            images = self._tensor(torch, augment(x, rng, self.setting("flip"), self.setting("shift")))
+            order = torch.from_numpy(rng.permutation(len(x)))
+            total_loss, correct = 0.0, 0
+            for start in range(0, len(x), batch):
+                index = order[start:start + batch]
+                for group in optimizer.param_groups:
+                    group["lr"] = warmup_cosine(step, steps_per_epoch * epochs, self.setting("learning_rate"),
+                                                int(steps_per_epoch * self.setting("warmup_epochs")))
+                inputs, targets = images[index].to(device), labels[index].to(device)
+                logits = self.network(inputs)
+                loss = loss_fn(logits, targets)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.setting("grad_clip"))
+                optimizer.step()
+                step += 1
+                total_loss += float(loss.detach()) * len(index)
+                correct += int((logits.argmax(1) == targets).sum())
+            metrics = {"loss": total_loss / len(x), "accuracy": correct / len(x)}
+            if validation is not None:
+                val_logits = self._logits(torch, validation.x)
+                val_targets = torch.from_numpy(np.asarray(validation.y, dtype=np.int64))
+                metrics["val_loss"] = float(torch.nn.functional.cross_entropy(val_logits, val_targets))
+                metrics["val_accuracy"] = float((val_logits.argmax(1) == val_targets).float().mean())
+            if tracker.end_epoch(**metrics):
+                best_state = copy.deepcopy(self.network.state_dict())
+            if tracker.should_stop:
+                break
+        if best_state is not None:
+            self.network.load_state_dict(best_state)
+        self.history = tracker.history
+        self.best_epoch = tracker.best_epoch
+
+    def _logits(self, torch, x: np.ndarray):
+        device = device_of(torch)
+        self.network.eval()
+        outputs = []
+        with torch.inference_mode():
+            for start in range(0, len(x), self.setting("predict_batch_size")):
+                batch = self._tensor(torch, x[start:start + self.setting("predict_batch_size")]).to(device)
+                outputs.append(self.network(batch).float().cpu())
+        return torch.cat(outputs)
+
+    def predict_proba(self, x):
+        import torch
+
+        return torch.softmax(self._logits(torch, x), dim=1).numpy()
+
+    def predict(self, x):
+        import torch
+
+        return self._logits(torch, x).argmax(1).numpy()
+
+    def parameter_count(self):
+        return int(sum(p.numel() for p in self.network.parameters())) if self.network is not None else None
+
+    def size_bytes(self):
+        if self.network is None:
+            return None
+        return int(sum(t.numel() * t.element_size() for t in self.network.state_dict().values()))
+
+    def close(self):
+        import torch
+
+        self.network = None
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def _decay_groups(network, weight_decay: float) -> list[dict]:
+    """Weight decay on weight matrices only: not on biases, norms, tokens or position embeddings."""
+    decay, no_decay = [], []
+    for name, parameter in network.named_parameters():
+        exempt = parameter.ndim < 2 or "token" in name or "position" in name
+        (no_decay if exempt else decay).append(parameter)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]

@@ -1,0 +1,108 @@
+"""Framework-neutral pieces of the deep models' training: schedules, augmentation, epoch logs,
+and the early-stopping bookkeeping, so the Keras and torch loops behave the same."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from fashionclasstic.models.base import BaseClassifier, ModelContext
+
+log = logging.getLogger("fashionclasstic.training")
+
+
+def seed_python_and_numpy(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+
+def warmup_cosine(step: int, total_steps: int, peak: float, warmup_steps: int, floor: float = 0.0) -> float:
+    """Linear warm-up to ``peak``, then cosine decay to ``floor * peak``."""
+    if step < warmup_steps:
+        return peak * (step + 1) / max(1, warmup_steps)
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def augment(x: np.ndarray, rng: np.random.Generator, flip: bool, shift: int) -> np.ndarray:
+    """Random horizontal flips and integer shifts (zero padded): label-preserving for clothes."""
+    if not flip and not shift:
+        return x
+    out = x.copy()
+    if flip:
+        mask = rng.random(len(out)) < 0.5
+        out[mask] = out[mask, :, ::-1]
+    if shift:
+        padded = np.pad(out, ((0, 0), (shift, shift), (shift, shift)))
+        dy, dx = rng.integers(0, 2 * shift + 1, size=(2, len(out)))
+        rows = (np.arange(28)[None, :] + dy[:, None])[:, :, None]
+        cols = (np.arange(28)[None, :] + dx[:, None])[:, None, :]
+        out = padded[np.arange(len(out))[:, None, None], rows, cols]
+    return out
+
+
+@dataclass
+class EpochTracker:
+    """History per epoch, the best validation epoch, patience, and one log line per epoch."""
+
+    model_name: str
+    patience: int | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_accuracy: float = -1.0
+    best_epoch: int = 0
+    epochs_done: int = 0
+    _started: float = field(default_factory=time.perf_counter)
+
+    def start_epoch(self) -> None:
+        self._started = time.perf_counter()
+
+    def end_epoch(self, **metrics: float) -> bool:
+        """Record an epoch; True when it is the best so far on validation accuracy."""
+        self.epochs_done += 1
+        for key, value in metrics.items():
+            self.history.setdefault(key, []).append(float(value))
+        seconds = time.perf_counter() - self._started
+        self.history.setdefault("seconds", []).append(seconds)
+        log.info("%s epoch %d: loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f, %.1f s",
+                 self.model_name, self.epochs_done, metrics.get("loss", float("nan")),
+                 metrics.get("accuracy", float("nan")), metrics.get("val_loss", float("nan")),
+                 metrics.get("val_accuracy", float("nan")), seconds)
+        accuracy = metrics.get("val_accuracy")
+        if accuracy is not None and accuracy > self.best_accuracy:
+            self.best_accuracy, self.best_epoch = accuracy, self.epochs_done
+            return True
+        return accuracy is None
+
+    @property
+    def should_stop(self) -> bool:
+        return self.patience is not None and self.epochs_done - self.best_epoch >= self.patience
+
+
+@dataclass
+class NetworkClassifier(BaseClassifier):
+    """What the Keras and torch models share: a ``build(params, framework)`` function, the
+    profile's parameters over the framework's training defaults, and the best epoch."""
+
+    name: str = ""
+    build: Callable[[dict[str, Any], Any], Any] = None
+    params: dict[str, Any] = field(default_factory=dict)
+    context: ModelContext = field(default_factory=ModelContext)
+    network: Any = field(default=None, init=False)
+    best_epoch: int | None = field(default=None, init=False)
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def setting(self, key: str):
+        return self.params.get(key, self.defaults[key])
+
+    def describe(self):
+        return {**{k: v for k, v in self.params.items() if isinstance(v, (int, float, str, bool))},
+                "best_epoch": self.best_epoch}

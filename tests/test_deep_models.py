@@ -1,0 +1,137 @@
+"""The deep models' code paths, end to end on tiny data and tiny randomly initialised networks.
+
+The pretrained models are exercised through the very functions that load real weights: only
+the weights' source differs (a tiny random checkpoint saved here instead of the hub's).
+"""
+
+import logging
+
+import numpy as np
+import pytest
+
+from fashionclasstic.errors import ModelUnavailable
+from fashionclasstic.models import ModelContext, Validation, create_model
+from fashionclasstic.models import keras_mobilenet, torch_deit
+
+CONTEXT = ModelContext(profile="smoke", seed=0, threads=1)
+TRAINING = {"epochs": 2, "batch_size": 32, "warmup_epochs": 0}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """200 train / 60 validation / 50 test images of two simple, learnable shapes."""
+    rng = np.random.default_rng(0)
+
+    def images(n):
+        labels = np.arange(n) % 10
+        x = rng.random((n, 28, 28), dtype=np.float32) * 0.2
+        for i, label in enumerate(labels):
+            x[i, label * 2:label * 2 + 8, 4:24] += 0.8  # a bar whose height encodes the class
+        return np.clip(x, 0, 1), labels
+
+    (x, y), (xv, yv), (xt, yt) = images(200), images(60), images(50)
+    return x, y, Validation(xv, yv), xt, yt
+
+
+def check_fitted(model, tiny, epochs=2):
+    x, y, validation, xt, yt = tiny
+    model.fit(x, y, validation)
+    predictions = model.predict(xt)
+    assert predictions.shape == (len(xt),) and set(predictions) <= set(range(10))
+    probabilities = model.predict_proba(xt)
+    assert probabilities.shape == (len(xt), 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-4)
+    assert set(model.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == epochs for values in model.history.values())
+    assert model.parameter_count() > 0 and model.size_bytes() > 0
+    return predictions
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("dnn", {"units": (32,), "dropout": 0.1}),
+    ("cnn_rnn", {"filters": (4, 8), "units": 8, "cell": "gru"}),
+    ("cnn_rnn", {"filters": (4, 8), "units": 8, "cell": "lstm"}),
+    ("mobilenetv2_scratch", {"alpha": 0.35, "image_size": 32}),
+])
+def test_keras_models_train_predict_and_record_history(tiny, name, overrides, caplog):
+    pytest.importorskip("tensorflow")
+    model = create_model(name, CONTEXT, **overrides, **TRAINING)
+    with caplog.at_level(logging.INFO, logger="fashionclasstic.training"):
+        check_fitted(model, tiny)
+    epoch_lines = [r.message for r in caplog.records if " epoch " in r.message]
+    assert len(epoch_lines) == 2 and "val_accuracy" in epoch_lines[0]
+    model.close()
+    assert model.network is None
+
+
+def test_keras_training_is_seeded(tiny):
+    pytest.importorskip("tensorflow")
+    first = create_model("dnn", CONTEXT, units=(16,), dropout=0.0, **TRAINING)
+    second = create_model("dnn", CONTEXT, units=(16,), dropout=0.0, **TRAINING)
+    np.testing.assert_array_equal(check_fitted(first, tiny), check_fitted(second, tiny))
+
+
+def test_early_stopping_keeps_the_best_epoch(tiny):
+    pytest.importorskip("torch")
+    model = create_model("deit_scratch", CONTEXT, patch_size=7, hidden_size=16, layers=1, heads=2,
+                         mlp_ratio=2, epochs=6, patience=1, learning_rate=0.5, batch_size=32, warmup_epochs=0)
+    x, y, validation, _, _ = tiny
+    model.fit(x, y, validation)
+    ran = len(model.history["val_accuracy"])
+    assert model.best_epoch == int(np.argmax(model.history["val_accuracy"])) + 1
+    assert ran == 6 or ran - model.best_epoch == 1
+
+
+def test_deit_scratch_trains_and_predicts(tiny):
+    pytest.importorskip("transformers")
+    model = create_model("deit_scratch", CONTEXT, patch_size=7, hidden_size=32, layers=1, heads=2,
+                         mlp_ratio=2, **TRAINING)
+    check_fitted(model, tiny)
+    assert model.describe()["patch_size"] == 7
+
+
+def test_deit_fine_tuning_path_on_a_tiny_random_checkpoint(tiny, tmp_path):
+    """Save a tiny random DeiT where the real weights would be, then fine-tune it the real way."""
+    pytest.importorskip("transformers")
+    from transformers import DeiTConfig, DeiTForImageClassificationWithTeacher
+
+    checkpoint = tmp_path / "deit-tiny-patch16-224"
+    config = DeiTConfig(image_size=32, patch_size=16, num_channels=3, hidden_size=32, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=64, num_labels=1000)
+    DeiTForImageClassificationWithTeacher(config).save_pretrained(checkpoint)
+    context = ModelContext(profile="smoke", seed=0, threads=1, weights_dir=tmp_path)
+    assert torch_deit.resolve_pretrained("facebook/deit-tiny-patch16-224", tmp_path) == (str(checkpoint), True)
+    model = create_model("deit", context, **TRAINING)
+    check_fitted(model, tiny)
+    assert model.network.model.config.num_labels == 10  # a new 10-class head
+
+
+def test_mobilenet_fine_tuning_path_on_tiny_random_weights(tiny, tmp_path):
+    """Random MobileNetV2 weights saved under the file name Keras caches ImageNet's as."""
+    pytest.importorskip("tensorflow")
+    from fashionclasstic.models.keras_support import import_keras
+
+    keras = import_keras(CONTEXT)
+    params = {"alpha": 0.35, "image_size": 32}
+    name = keras_mobilenet.imagenet_weights_name(0.35, 32).replace(".h5", ".weights.h5")
+    keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35, include_top=False,
+                                   weights=None).save_weights(tmp_path / name)
+    context = ModelContext(profile="smoke", seed=0, threads=1, weights_dir=tmp_path)
+    resolved = keras_mobilenet.resolve_imagenet_weights({**params}, context)
+    assert resolved == str(tmp_path / name)
+    model = create_model("mobilenetv2", context, **params, **TRAINING)
+    check_fitted(model, tiny)
+
+
+def test_missing_pretrained_weights_skip_with_one_line(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch_deit, "host_reachable", lambda host: False)
+    monkeypatch.setattr(keras_mobilenet, "host_reachable", lambda host: False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf/hub"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    for name, expected in (("deit", "deit: pretrained weights facebook/deit-tiny-patch16-224 are not in"),
+                           ("mobilenetv2", "mobilenetv2: ImageNet weights mobilenet_v2_weights_tf_dim_ordering")):
+        pytest.importorskip("transformers" if name == "deit" else "tensorflow")
+        with pytest.raises(ModelUnavailable) as raised:
+            create_model(name, ModelContext(profile="full"))
+        assert str(raised.value).startswith(expected) and "\n" not in str(raised.value)
