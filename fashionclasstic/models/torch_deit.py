@@ -113,7 +113,7 @@ def deit(params, context):
                               "epochs": 3, "batch_size": 64, "learning_rate": 2e-3, "label_smoothing": 0.1,
                               "flip": True, "shift": 1},
                     "full": {"patch_size": 7, "hidden_size": 96, "layers": 4, "heads": 4, "mlp_ratio": 2,
-                             "epochs": 12, "batch_size": 128, "learning_rate": 2e-3, "label_smoothing": 0.1,
+                             "epochs": 8, "batch_size": 128, "learning_rate": 2e-3, "label_smoothing": 0.1,
                              "flip": True, "shift": 1, "patience": 4},
                 })
 def deit_scratch(params, context):
