@@ -225,26 +225,19 @@ def violations(runs: list[Run], rules: list[Rule]) -> list[str]:
                           f"[{', '.join(r.describe() for r in rules)}]")
             continue
         for rule in rules:
-            if rule.metric in POINT_METRICS:
-                key = POINT_METRICS[rule.metric]
-                old, new = getattr(before, key), getattr(after, key)
-                if old is None:
-                    continue
-                if new is None:
-                    broken.append(f"{model}: {rule.metric} missing in {last.label} "
-                                  f"(status {after.status or '?'}), was {old:.4f} [{rule.describe()}]")
-                elif _points(old - new) > rule.limit:
-                    broken.append(f"{model}: {rule.metric} fell {_points(old - new):.2f} points, "
-                                  f"{old:.4f} -> {new:.4f} (limit {rule.limit:g}) [{rule.describe()}]")
-            else:
-                key = TIME_METRICS[rule.metric]
-                old, new = getattr(before, key), getattr(after, key)
-                if old is None:
-                    continue
-                if new is None:
-                    broken.append(f"{model}: {rule.metric} missing in {last.label} "
-                                  f"(status {after.status or '?'}) [{rule.describe()}]")
-                    continue
+            is_points = rule.metric in POINT_METRICS
+            key = POINT_METRICS[rule.metric] if is_points else TIME_METRICS[rule.metric]
+            old, new = getattr(before, key), getattr(after, key)
+            if old is None:
+                continue
+            if new is None:
+                was = f", was {old:.4f}" if is_points else ""
+                broken.append(f"{model}: {rule.metric} missing in {last.label} "
+                              f"(status {after.status or '?'}){was} [{rule.describe()}]")
+            elif is_points and _points(old - new) > rule.limit:
+                broken.append(f"{model}: {rule.metric} fell {_points(old - new):.2f} points, "
+                              f"{old:.4f} -> {new:.4f} (limit {rule.limit:g}) [{rule.describe()}]")
+            elif not is_points:
                 growth = _growth(old, new)
                 if growth is not None and growth > rule.limit:
                     broken.append(f"{model}: {rule.metric} grew {growth:+.1f}%, {old:.4g} s -> {new:.4g} s "
