@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fashionclasstic.models.base import ModelContext
-from fashionclasstic.models.training import EpochTracker, NetworkClassifier, augment, seed_python_and_numpy
+from fashionclasstic.models.training import NetworkClassifier, seed_python_and_numpy
 
 TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4,
                      "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
@@ -64,35 +64,30 @@ class KerasClassifier(NetworkClassifier):
                                                       label_smoothing=self.setting("label_smoothing")),
             metrics=["accuracy"])
         targets = keras.utils.to_categorical(y, 10)
-        tracker = EpochTracker(self.name, self.setting("patience"))
-        rng = np.random.default_rng(self.context.seed)
-        best_weights = None
-        for _ in range(epochs):
-            tracker.start_epoch()
-            inputs = augment(x, rng, self.setting("flip"), self.setting("shift"))
-            trained = self.network.fit(inputs, targets, batch_size=batch, epochs=1, verbose=0, shuffle=True)
-            metrics = {"loss": trained.history["loss"][-1], "accuracy": trained.history["accuracy"][-1]}
-            if validation is not None:
-                metrics["val_loss"], metrics["val_accuracy"] = self.network.evaluate(
-                    validation.x, keras.utils.to_categorical(validation.y, 10),
-                    batch_size=self.setting("predict_batch_size"), verbose=0)
-            if tracker.end_epoch(**metrics):
-                best_weights = self.network.get_weights()
-            if tracker.should_stop:
-                break
-        if best_weights is not None:
-            self.network.set_weights(best_weights)
-        self.history = tracker.history
-        self.best_epoch = tracker.best_epoch
+
+        def train_epoch(images, rng):
+            trained = self.network.fit(images, targets, batch_size=batch, epochs=1, verbose=0, shuffle=True)
+            return {"loss": trained.history["loss"][-1], "accuracy": trained.history["accuracy"][-1]}
+
+        def evaluate(validation):
+            loss, accuracy = self.network.evaluate(
+                validation.x, keras.utils.to_categorical(validation.y, 10),
+                batch_size=self.setting("predict_batch_size"), verbose=0)
+            return {"val_loss": loss, "val_accuracy": accuracy}
+
+        self.run_epochs(x, validation, train_epoch, evaluate,
+                        snapshot=self.network.get_weights, restore=self.network.set_weights)
+
+    def _logits(self, x):
+        return self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0)
 
     def predict_proba(self, x):
         import keras
 
-        logits = self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0)
-        return keras.ops.convert_to_numpy(keras.ops.softmax(logits))
+        return keras.ops.convert_to_numpy(keras.ops.softmax(self._logits(x)))
 
     def predict(self, x):
-        return np.argmax(self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0), axis=1)
+        return np.argmax(self._logits(x), axis=1)
 
     def parameter_count(self):
         return int(self.network.count_params()) if self.network is not None else None

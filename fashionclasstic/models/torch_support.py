@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fashionclasstic.models.base import ModelContext
-from fashionclasstic.models.training import EpochTracker, NetworkClassifier, augment, seed_python_and_numpy, warmup_cosine
+from fashionclasstic.models.training import NetworkClassifier, seed_python_and_numpy, warmup_cosine
 
 TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 128, "learning_rate": 1e-3, "weight_decay": 0.05,
                      "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
@@ -56,14 +56,13 @@ class TorchClassifier(NetworkClassifier):
         optimizer = torch.optim.AdamW(_decay_groups(self.network, self.setting("weight_decay")),
                                       lr=self.setting("learning_rate"))
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
-        tracker = EpochTracker(self.name, self.setting("patience"))
-        rng = np.random.default_rng(self.context.seed)
         labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
-        best_state, step = None, 0
-        for _ in range(epochs):
-            tracker.start_epoch()
+        step = 0
+
+        def train_epoch(augmented, rng):
+            nonlocal step
             self.network.train()
-            images = self._tensor(torch, augment(x, rng, self.setting("flip"), self.setting("shift")))
+            images = self._tensor(torch, augmented)
             order = torch.from_numpy(rng.permutation(len(x)))
             total_loss, correct = 0.0, 0
             for start in range(0, len(x), batch):
@@ -81,20 +80,17 @@ class TorchClassifier(NetworkClassifier):
                 step += 1
                 total_loss += float(loss.detach()) * len(index)
                 correct += int((logits.argmax(1) == targets).sum())
-            metrics = {"loss": total_loss / len(x), "accuracy": correct / len(x)}
-            if validation is not None:
-                val_logits = self._logits(torch, validation.x)
-                val_targets = torch.from_numpy(np.asarray(validation.y, dtype=np.int64))
-                metrics["val_loss"] = float(torch.nn.functional.cross_entropy(val_logits, val_targets))
-                metrics["val_accuracy"] = float((val_logits.argmax(1) == val_targets).float().mean())
-            if tracker.end_epoch(**metrics):
-                best_state = copy.deepcopy(self.network.state_dict())
-            if tracker.should_stop:
-                break
-        if best_state is not None:
-            self.network.load_state_dict(best_state)
-        self.history = tracker.history
-        self.best_epoch = tracker.best_epoch
+            return {"loss": total_loss / len(x), "accuracy": correct / len(x)}
+
+        def evaluate(validation):
+            val_logits = self._logits(torch, validation.x)
+            val_targets = torch.from_numpy(np.asarray(validation.y, dtype=np.int64))
+            return {"val_loss": float(torch.nn.functional.cross_entropy(val_logits, val_targets)),
+                    "val_accuracy": float((val_logits.argmax(1) == val_targets).float().mean())}
+
+        self.run_epochs(x, validation, train_epoch, evaluate,
+                        snapshot=lambda: copy.deepcopy(self.network.state_dict()),
+                        restore=self.network.load_state_dict)
 
     def _logits(self, torch, x: np.ndarray):
         device = device_of(torch)

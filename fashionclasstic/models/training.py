@@ -103,6 +103,30 @@ class NetworkClassifier(BaseClassifier):
     def setting(self, key: str):
         return self.params.get(key, self.defaults[key])
 
+    def run_epochs(self, x, validation, train_epoch, evaluate, snapshot, restore) -> None:
+        """The epoch loop both frameworks share: augment, train one epoch, validate, keep the
+        best validation epoch's weights, stop on patience, restore the best, keep the history.
+
+        ``train_epoch(images, rng)`` and ``evaluate(validation)`` return metric dicts;
+        ``snapshot()`` copies the weights and ``restore(copy)`` puts them back.
+        """
+        tracker = EpochTracker(self.name, self.setting("patience"))
+        rng = np.random.default_rng(self.context.seed)
+        best = None
+        for _ in range(self.setting("epochs")):
+            tracker.start_epoch()
+            metrics = train_epoch(augment(x, rng, self.setting("flip"), self.setting("shift")), rng)
+            if validation is not None:
+                metrics.update(evaluate(validation))
+            if tracker.end_epoch(**metrics):
+                best = snapshot()
+            if tracker.should_stop:
+                break
+        if best is not None:
+            restore(best)
+        self.history = tracker.history
+        self.best_epoch = tracker.best_epoch
+
     def describe(self):
         return {**{k: v for k, v in self.params.items() if isinstance(v, (int, float, str, bool))},
                 "best_epoch": self.best_epoch}
