@@ -34,8 +34,9 @@ def test_profiles_choose_parameters():
     spec = get_model_spec("random_forest")
     assert spec.params_for("smoke")["n_estimators"] < spec.params_for("full")["n_estimators"]
     model = create_model("random_forest", ModelContext(profile="smoke", seed=7, threads=1))
-    assert model.estimator.n_estimators == spec.params_for("smoke")["n_estimators"]
-    assert model.estimator.random_state == 7 and model.estimator.n_jobs == 1
+    forest = model.final_estimator()
+    assert forest.n_estimators == spec.params_for("smoke")["n_estimators"]
+    assert forest.random_state == 7 and forest.n_jobs == 1
 
 
 @pytest.fixture

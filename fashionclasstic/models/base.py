@@ -79,6 +79,15 @@ def flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
+def pixel_importances(values, features=None) -> np.ndarray | None:
+    """Importances as 784 per-pixel values: as they are when learned on the pixels, folded back
+    through ``features.pixel_importances`` when learned on derived features, else none."""
+    values = np.asarray(values, dtype=float)
+    if features is not None and hasattr(features, "pixel_importances"):
+        return features.pixel_importances(values)
+    return values if values.size == 784 else None
+
+
 @dataclass
 class SklearnClassifier(BaseClassifier):
     """Adapts any scikit-learn estimator (or pipeline) to the interface."""
@@ -115,9 +124,11 @@ class SklearnClassifier(BaseClassifier):
         return None
 
     def feature_importances(self):
-        final = self.final_estimator()
-        values = getattr(final, "feature_importances_", None)
-        return None if values is None or np.size(values) != 784 else np.asarray(values, dtype=float)
+        values = getattr(self.final_estimator(), "feature_importances_", None)
+        if values is None:
+            return None
+        features = self.estimator.steps[0][1] if hasattr(self.estimator, "steps") else None
+        return pixel_importances(values, features)
 
     def describe(self):
         final = self.final_estimator()

@@ -1,9 +1,11 @@
 """Gradient-boosted trees (XGBoost, histogram method).
 
-Pixel intensities have only 256 levels and most of the signal is coarse, so few histogram bins
-and a random third of the pixels per tree keep each round's 10 per-class trees affordable; the
-number of rounds is what the 2-core training budget allows, and early stopping on the
-validation split may end it sooner.
+The trees see image features (multi-scale means, row/column profiles, gradient-orientation
+histograms; ``features.py``) rather than the 784 pixels: fewer columns than pixels, and about
+two points more accuracy at the same cost per round. Few histogram bins and a random third of
+the columns per tree keep each round's 10 per-class trees affordable; the number of rounds is
+what the 2-core training budget allows, and early stopping on the validation split may end it
+sooner.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from fashionclasstic.models.base import BaseClassifier, flat
+from fashionclasstic.models.base import BaseClassifier, flat, pixel_importances
 from fashionclasstic.models.registry import register_model
 
 
@@ -23,6 +23,7 @@ class XGBoostClassifier(BaseClassifier):
     params: dict[str, Any] = None
     seed: int = 0
     n_jobs: int = -1
+    features: Any = None  # a transformer of the images (``ImageFeatures``); None: raw pixels
 
     def __post_init__(self):
         from xgboost import XGBClassifier
@@ -33,19 +34,23 @@ class XGBoostClassifier(BaseClassifier):
                                    eval_metric=["mlogloss", "merror"], random_state=self.seed,
                                    n_jobs=self.n_jobs, **params)
 
+    def _inputs(self, x):
+        return flat(x) if self.features is None else self.features.transform(x)
+
     def fit(self, x, y, validation=None):
-        eval_set = [(flat(x), y)]
+        inputs = self._inputs(x)
+        eval_set = [(inputs, y)]
         if validation is not None:
-            eval_set.append((flat(validation.x), validation.y))
+            eval_set.append((self._inputs(validation.x), validation.y))
             self.model.set_params(early_stopping_rounds=self.early_stopping_rounds)
-        self.model.fit(flat(x), y, eval_set=eval_set, verbose=False)
+        self.model.fit(inputs, y, eval_set=eval_set, verbose=False)
         self.history = _history(self.model.evals_result())
 
     def predict(self, x):
-        return self.model.predict(flat(x))
+        return self.model.predict(self._inputs(x))
 
     def predict_proba(self, x):
-        return self.model.predict_proba(flat(x))
+        return self.model.predict_proba(self._inputs(x))
 
     def parameter_count(self):
         """Leaves of all trees: the numbers the model learned."""
@@ -55,7 +60,7 @@ class XGBoostClassifier(BaseClassifier):
         return len(pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL))
 
     def feature_importances(self):
-        return np.asarray(self.model.feature_importances_, dtype=float)
+        return pixel_importances(self.model.feature_importances_, self.features)
 
     def describe(self):
         described = {k: v for k, v in self.model.get_params().items()
@@ -79,9 +84,11 @@ def _history(evals: dict) -> dict[str, list[float]]:
                 profiles={"smoke": {"n_estimators": 40, "learning_rate": 0.3, "max_depth": 4,
                                     "max_bin": 32, "colsample_bytree": 0.3,
                                     "early_stopping_rounds": 10},
-                          "full": {"n_estimators": 170, "learning_rate": 0.3, "max_depth": 6,
-                                   "max_bin": 32, "colsample_bytree": 0.3,
+                          "full": {"n_estimators": 150, "learning_rate": 0.3, "max_depth": 6,
+                                   "max_bin": 32, "colsample_bytree": 0.25,
                                    "early_stopping_rounds": 20}})
 def xgboost(params, context):
     """Histogram gradient boosting, one tree per class per round, early-stopped."""
-    return XGBoostClassifier(params=params, seed=context.seed, n_jobs=context.n_jobs)
+    from fashionclasstic.models.features import ImageFeatures
+
+    return XGBoostClassifier(params=params, seed=context.seed, n_jobs=context.n_jobs, features=ImageFeatures())

@@ -1,0 +1,78 @@
+"""The tree models' image features: what each feature reads, and importances folded back to pixels."""
+
+import numpy as np
+import pytest
+
+from fashionclasstic.models import ModelContext, create_model
+from fashionclasstic.models.features import ImageFeatures
+
+
+def one_pixel(row, col, value=1.0):
+    image = np.zeros((1, 28, 28), np.float32)
+    image[0, row, col] = value
+    return image
+
+
+def test_feature_count_matches_the_receptive_fields():
+    features = ImageFeatures()
+    # 14x14 + 7x7 means, 28 row + 28 column profiles, (4x4 + 7x7 cells) x 8 orientations
+    assert features.n_features == 196 + 49 + 56 + (16 + 49) * 8
+    assert features.transform(np.zeros((3, 28, 28))).shape == (3, features.n_features)
+    assert ImageFeatures(pixels=True).n_features == 784 + features.n_features
+
+
+def test_means_and_profiles_read_the_pixels_of_their_window():
+    values = ImageFeatures(hog_cells=()).transform(one_pixel(5, 9))[0]
+    pool2, pool4, rows, cols = np.split(values, [196, 245, 273])
+    assert np.flatnonzero(pool2).tolist() == [2 * 14 + 4] and pool2.max() == pytest.approx(0.25)
+    assert np.flatnonzero(pool4).tolist() == [1 * 7 + 2] and pool4.max() == pytest.approx(1 / 16)
+    assert np.flatnonzero(rows).tolist() == [5] and np.flatnonzero(cols).tolist() == [9]
+
+
+def test_orientation_histograms_see_the_direction_of_an_edge():
+    features = ImageFeatures(pool_sizes=(), profiles=False, hog_cells=(28,), orientations=4)
+    vertical_edge = np.zeros((1, 28, 28), np.float32)
+    vertical_edge[0, :, 14:] = 1.0  # brightness changes along x: gradient angle 0
+    horizontal_edge = vertical_edge.transpose(0, 2, 1)  # along y: angle pi/2
+    assert np.argmax(features.transform(vertical_edge)[0]) == 0
+    assert np.argmax(features.transform(vertical_edge[:, :, ::-1])[0]) == 0  # unsigned: pi is 0
+    assert np.argmax(features.transform(horizontal_edge)[0]) == 2
+
+
+def test_chunks_do_not_change_the_features():
+    images = np.random.default_rng(0).random((25, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(ImageFeatures(chunk=7).transform(images), ImageFeatures().transform(images),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_importances_fold_back_onto_the_pixels_each_feature_reads():
+    features = ImageFeatures()
+    importances = np.zeros(features.n_features)
+    importances[0] = 1.0  # the mean of the top-left 2x2 window
+    pixels = features.pixel_importances(importances).reshape(28, 28)
+    assert pixels[:2, :2] == pytest.approx(np.full((2, 2), 0.25)) and pixels.sum() == pytest.approx(1.0)
+    spread = features.pixel_importances(np.random.default_rng(1).random(features.n_features))
+    assert spread.shape == (784,) and spread.min() > 0
+    with pytest.raises(ValueError, match="expected 821 feature importances"):
+        features.pixel_importances(np.ones(784))
+
+
+def test_a_window_that_does_not_tile_the_image_is_refused():
+    with pytest.raises(ValueError, match="does not divide"):
+        ImageFeatures(pool_sizes=(3,))
+
+
+@pytest.mark.parametrize("name", ["random_forest", "xgboost"])
+def test_tree_ensembles_report_importances_per_pixel(name):
+    pytest.importorskip("xgboost") if name == "xgboost" else None
+    rng = np.random.default_rng(0)
+    labels = np.arange(200) % 10
+    images = rng.random((200, 28, 28), dtype=np.float32) * 0.1
+    for label in range(10):  # each class lights its own rows
+        images[labels == label, 2 * label:2 * label + 3] += 0.8
+    model = create_model(name, ModelContext(profile="smoke", seed=0, threads=1))
+    model.fit(images, labels)
+    assert (model.predict(images) == labels).mean() > 0.9
+    importances = model.feature_importances().reshape(28, 28)
+    assert importances.sum() == pytest.approx(1.0)
+    assert importances[:21].sum() > importances[21:].sum()
