@@ -155,8 +155,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         def _split_scope(self, nodeid: str) -> str:
             if "@" in nodeid:  # an xdist_group the user set
                 return nodeid.rsplit("@", 1)[-1]
-            param = nodeid.rsplit("[", 1)[-1].rstrip("]") if nodeid.endswith("]") else None
-            return f"fashionclasstic-model:{param}" if param in models else nodeid
+            model = _model_of_nodeid(nodeid, models)
+            return f"fashionclasstic-model:{model}" if model else nodeid
 
     return ModelScheduling(config, log)
 
@@ -176,6 +176,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _model_of(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("fc_model")
     return marker.args[0] if marker else None
+
+
+def _model_of_nodeid(nodeid: str, models) -> str | None:
+    """The model of a case known only by its node id (on the xdist controller): its parameter."""
+    param = nodeid.rsplit("[", 1)[-1].rstrip("]") if nodeid.endswith("]") else None
+    return param if param in models else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -330,6 +336,19 @@ class ResultCollector:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.records: dict[str, CaseRecord] = {}
+        self.collected_models: set[str] | None = None  # None: not known (e.g. no collection here)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Only models whose cases survive ``-k``/``-m`` deselection can be reported as not run."""
+        if session.items:
+            self.collected_models = {model for model in map(_model_of, session.items) if model}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        """The same under xdist, where only the workers collect and send their node ids."""
+        models = set(self.config.stash[settings_key].selected_models())
+        self.collected_models = (self.collected_models or set()) | {
+            model for model in (_model_of_nodeid(nodeid, models) for nodeid in ids) if model}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for name, value in report.user_properties:
@@ -350,12 +369,15 @@ class ResultCollector:
         self.started = datetime.now(timezone.utc)
 
     def all_records(self) -> list[CaseRecord]:
-        """Every selected model, those that never reported marked as not run (e.g. Ctrl-C)."""
+        """Every model with a case in this run, those that never reported marked as not run (e.g.
+        Ctrl-C); models deselected with ``-k`` or ``-m`` are left out."""
         records = dict(self.records)
         try:
             selected = self.config.stash[settings_key].selected_models()
         except FashionClassticError:
             selected = []
+        if self.collected_models is not None:
+            selected = [name for name in selected if name in self.collected_models]
         settings = self.config.stash[settings_key]
         for name in selected:
             if name not in records and self.ran_benchmarks:

@@ -113,3 +113,12 @@ def test_xdist_keeps_each_model_on_one_worker_with_the_same_accuracy(suite):
 
     assert accuracies(serial) == accuracies(parallel) and len(accuracies(serial)) == 2
     parallel.stdout.fnmatch_lines(["*wall-clock*", "*wall-clock*"])
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_models_deselected_with_k_are_not_reported_as_not_run(suite, workers):
+    result = run(suite, "--fc-models=centroid,logreg", "-k", "centroid", *workers)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*centroid*pass*passed*"])
+    table = result.stdout.str().split("FashionClasstic results", 1)[1]
+    assert "logreg" not in table and "not run" not in table
