@@ -79,9 +79,12 @@ def mobilenetv2(params, context):
                     "smoke": {"alpha": 0.35, "image_size": 32, "bn_momentum": 0.9, "dropout": 0.2,
                               "epochs": 1, "batch_size": 64, "learning_rate": 3e-3, "label_smoothing": 0.1,
                               "flip": True, "warmup_epochs": 0.2},
-                    "full": {"alpha": 0.35, "image_size": 32, "bn_momentum": 0.9, "dropout": 0.2,
-                             "epochs": 12, "batch_size": 128, "learning_rate": 3e-3, "label_smoothing": 0.1,
-                             "flip": True, "shift": 1, "patience": 3},
+                    # batch 256 is the fastest per epoch on 2 cores; 9 epochs fit the 12-minute
+                    # budget. 12 epochs at batch 128 with label smoothing and shifts reached the
+                    # same accuracy (0.8821) in 1076 s; alpha 0.25 at 48x48 for 6 epochs, 0.8809.
+                    "full": {"alpha": 0.35, "image_size": 32, "bn_momentum": 0.9, "dropout": 0.1,
+                             "epochs": 9, "batch_size": 256, "learning_rate": 4e-3, "label_smoothing": 0.0,
+                             "flip": True, "shift": 0, "warmup_epochs": 0.5},
                 })
 def mobilenetv2_scratch(params, context):
     """The same MobileNetV2 and input pipeline, randomly initialised, trained on Fashion-MNIST."""
