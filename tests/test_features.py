@@ -60,6 +60,16 @@ def test_importances_fold_back_onto_the_pixels_each_feature_reads():
 def test_a_window_that_does_not_tile_the_image_is_refused():
     with pytest.raises(ValueError, match="does not divide"):
         ImageFeatures(pool_sizes=(3,))
+    with pytest.raises(ValueError, match="does not divide"):  # also when set the scikit-learn way
+        ImageFeatures().set_params(hog_cells=(5,)).transform(np.zeros((1, 28, 28)))
+
+
+def test_scikit_learn_sees_the_parameters():
+    from sklearn.base import clone
+
+    features = clone(ImageFeatures(pool_sizes=(4,), orientations=6))
+    assert features.get_params()["pool_sizes"] == (4,) and features.orientations == 6
+    assert features.fit_transform(np.zeros((2, 28, 28))).shape == (2, features.n_features)
 
 
 @pytest.mark.parametrize("name", ["random_forest", "xgboost"])

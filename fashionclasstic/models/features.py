@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 SIDE = 28
 
 
 @dataclass
-class ImageFeatures:
-    """A stateless scikit-learn style transformer: ``(n, 28, 28)`` or ``(n, 784)`` -> features.
+class ImageFeatures(TransformerMixin, BaseEstimator):
+    """A stateless scikit-learn transformer: ``(n, 28, 28)`` or ``(n, 784)`` -> features.
 
     ``pixels``: keep the 784 raw pixels; ``pool_sizes``: side of the square windows averaged
     (non-overlapping); ``profiles``: mean of each row and each column; ``hog_cells``: side of
@@ -37,6 +38,10 @@ class ImageFeatures:
     chunk: int = 10_000  # images per block, to bound the gradient arrays' memory
 
     def __post_init__(self):
+        self._validate()
+
+    def _validate(self):
+        """At construction, and again on use, as ``set_params`` (scikit-learn's) skips the former."""
         self.pool_sizes, self.hog_cells = tuple(self.pool_sizes), tuple(self.hog_cells)
         for size in self.pool_sizes + self.hog_cells:
             if size < 1 or SIDE % size:
@@ -44,28 +49,17 @@ class ImageFeatures:
         if self.orientations < 1:
             raise ValueError("orientations must be at least 1")
 
-    # scikit-learn transformer protocol (stateless: fit learns nothing)
     def fit(self, x, y=None):
+        """Stateless: nothing to learn."""
+        self._validate()
         return self
 
     def transform(self, x) -> np.ndarray:
+        self._validate()
         images = np.asarray(x, dtype=np.float32).reshape(-1, SIDE, SIDE)
         blocks = [self._transform_chunk(images[start:start + self.chunk])
                   for start in range(0, len(images), self.chunk)]
         return np.concatenate(blocks) if blocks else np.zeros((0, self.n_features), np.float32)
-
-    def fit_transform(self, x, y=None):
-        return self.transform(x)
-
-    def get_params(self, deep=True):
-        return {"pixels": self.pixels, "pool_sizes": self.pool_sizes, "profiles": self.profiles,
-                "hog_cells": self.hog_cells, "orientations": self.orientations, "chunk": self.chunk}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            setattr(self, key, value)
-        self.__post_init__()
-        return self
 
     @property
     def n_features(self) -> int:
