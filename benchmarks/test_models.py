@@ -9,7 +9,7 @@ import pytest
 
 def test_train(fc_case, fc_benchmark):
     """Fit once (one pedantic round), then evaluate on the test set and gate the accuracy."""
-    fc_benchmark.measure(fc_case.fit, group="train", rounds=1)
+    fc_benchmark.train()
     fc_case.evaluate()
     fc_benchmark.record_info()
     failure = fc_case.gate_failure()
@@ -21,5 +21,5 @@ def test_inference(fc_case, fc_benchmark):
     """Predict the whole test set, over enough rounds for a stable median when it is cheap."""
     if not fc_case.trained:
         pytest.skip(f"{fc_case.spec.name} was not trained in this session (its test_train did not run or failed)")
-    fc_benchmark.measure(fc_case.predict_test, group="inference", rounds=fc_case.inference_rounds())
+    fc_benchmark.inference()
     fc_benchmark.record_info()

@@ -1,7 +1,7 @@
 """FashionClasstic: an honest, pytest-driven benchmark suite for Fashion-MNIST classifiers."""
 
 from fashionclasstic.errors import ConfigError, DataError, FashionClassticError, ModelUnavailable
-from fashionclasstic.models.registry import ModelSpec, create_model, get_model_spec, list_models, register_model
+from fashionclasstic.models import ModelSpec, create_model, get_model_spec, list_models, register_model
 
 __version__ = "0.1.0"
 

@@ -44,7 +44,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.run_report import rebuild_report
+    from fashionclasstic.reporting.publishers import rebuild_report
 
     directory = rebuild_report(args.saved_run, args.out, args.data_dir, runs_dir=Path(args.runs_dir))
     print(f"report: {directory / 'index.html'}")

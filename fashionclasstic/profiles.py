@@ -2,7 +2,7 @@
 
 ``full`` is what a benchmark means (the canonical split, settings that reach the targets);
 ``smoke`` is the CI gate (a stratified subsample and light settings, every model in minutes).
-Each model keeps its own per-profile parameters in the registry.
+Each model keeps its base parameters and per-profile overrides in its registration.
 """
 
 from __future__ import annotations

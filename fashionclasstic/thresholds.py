@@ -7,10 +7,11 @@ so a reviewer sees where each number comes from; ``min_accuracy`` must equal
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+import tomllib
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.profiles import PROFILES

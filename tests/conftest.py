@@ -14,7 +14,6 @@ import pytest
 
 from fashionclasstic.data import archives
 
-
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -34,15 +34,15 @@ def test_ci_runs_the_test_command_the_readme_documents():
 
 
 def _saved_run(directory, data_dir):
-    from fashionclasstic.reporting.files import atomic_write_json
-    from fashionclasstic.reporting.run_report import results_document
-    from fashionclasstic.results import CaseRecord
+    from fashionclasstic.fileio import atomic_write_json
+    from fashionclasstic.records import CaseRecord, RunInfo
+    from fashionclasstic.reporting.publishers import Report, results_document
 
     records = [CaseRecord(model="logreg", status="passed", accuracy=0.84, confusion=[[1, 0], [0, 1]],
-                          report="report text", timing="wall-clock"),
+                          classification_report="report text", timing="wall-clock"),
                CaseRecord(model="svm", status="skipped", reason="not here")]
-    atomic_write_json(directory / "results.json", results_document(
-        records, {"id": "20261125T061500Z", "data": {"source": "archives", "data_dir": str(data_dir)}}))
+    info = RunInfo(id="20261125T061500Z", data={"source": "archives", "data_dir": str(data_dir)})
+    atomic_write_json(directory / "results.json", results_document(Report(records, info, directory)))
     return directory
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from fashionclasstic.cli import main
 from fashionclasstic.errors import ConfigError
+from fashionclasstic.fileio import atomic_write_json
+from fashionclasstic.records import CaseRecord, RunInfo
 from fashionclasstic.reporting.compare import Rule, parse_fail_on
-from fashionclasstic.reporting.files import atomic_write_json
-from fashionclasstic.reporting.run_report import results_document
-from fashionclasstic.results import CaseRecord
+from fashionclasstic.reporting.publishers import Report, results_document
 
 
 def our_run(path: Path, models: dict[str, tuple[float, float, float]], run_id: str = "20261125T061500Z") -> Path:
@@ -23,7 +23,8 @@ def our_run(path: Path, models: dict[str, tuple[float, float, float]], run_id: s
     records = [CaseRecord(model=name, profile="smoke", status="passed", accuracy=acc, train_seconds=train,
                           inference_seconds=infer, timing="pytest-benchmark", n_test=2000)
                for name, (acc, train, infer) in models.items()]
-    atomic_write_json(path, results_document(records, {"id": run_id, "profile": "smoke"}))
+    info = RunInfo(id=run_id, profile="smoke")
+    atomic_write_json(path, results_document(Report(records, info, path.parent)))
     return path
 
 

@@ -80,7 +80,7 @@ def test_tree_ensembles_report_importances_per_pixel(name):
     images = rng.random((200, 28, 28), dtype=np.float32) * 0.1
     for label in range(10):  # each class lights its own rows
         images[labels == label, 2 * label:2 * label + 3] += 0.8
-    model = create_model(name, ModelContext(profile="smoke", seed=0, threads=1))
+    model = create_model(name, ModelContext(seed=0, threads=1), "smoke")
     model.fit(images, labels)
     assert (model.predict(images) == labels).mean() > 0.9
     importances = model.feature_importances().reshape(28, 28)

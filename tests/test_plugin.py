@@ -28,6 +28,30 @@ def broken(params, context):
 '''
 
 
+CLOSE_LOG = '''
+
+class Logged(SklearnClassifier):
+    def close(self):
+        with open("closed.log", "a") as log:
+            log.write("closed\\n")
+
+
+@register_model("centroid_logged", family="prototype", framework="scikit-learn")
+def centroid_logged(params, context):
+    from sklearn.neighbors import NearestCentroid
+    return Logged(estimator=NearestCentroid())
+'''
+
+PUBLISHER_HOOK = '''
+
+def pytest_fashionclasstic_publishers(publishers):
+    from pathlib import Path
+    from fashionclasstic.reporting.publishers import ModelPublisher
+    publishers.append(ModelPublisher("accuracy.txt", lambda r: r.accuracy is not None,
+                                     lambda r, path: Path(path).write_text(f"{r.accuracy}\\n")))
+'''
+
+
 @pytest.fixture
 def suite(pytester, official_data_dir, tmp_path, monkeypatch):
     """A pytest session holding the suite's benchmark module and a user's conftest."""
@@ -49,6 +73,24 @@ def test_a_model_registered_in_a_users_conftest_becomes_a_gated_case(suite):
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*test_train?centroid? PASSED*", "*test_inference?centroid? PASSED*",
                                  "*FashionClasstic results*", "best*centroid*prototype / scikit-learn*smoke*pass*"])
+
+
+def test_each_models_cases_run_back_to_back_and_its_model_is_closed_before_the_next(suite):
+    suite.makeconftest(USER_CONFTEST + CLOSE_LOG)
+    result = run(suite, "--fc-models=centroid,decision_tree,centroid_logged", "-v")
+    result.assert_outcomes(passed=6)
+    order = [line.split("::")[1].split()[0] for line in result.stdout.lines if "::test_" in line and "PASSED" in line]
+    assert order == ["test_train[centroid]", "test_inference[centroid]", "test_train[decision_tree]",
+                     "test_inference[decision_tree]", "test_train[centroid_logged]", "test_inference[centroid_logged]"]
+    assert (suite.path / "closed.log").read_text() == "closed\n"
+
+
+def test_a_report_hook_adds_a_model_file(suite):
+    suite.makeconftest(USER_CONFTEST + PUBLISHER_HOOK)
+    result = run(suite, "--fc-models=centroid", f"--fc-report-dir={suite.path / 'report'}")
+    result.assert_outcomes(passed=2)
+    assert float((suite.path / "report/models/centroid/accuracy.txt").read_text()) > 0.5
+    assert "models/centroid/accuracy.txt" in (suite.path / "report/results.md").read_text()
 
 
 def test_a_failing_model_is_reported_while_the_others_keep_their_results(suite):
@@ -77,8 +119,17 @@ def test_bad_option_values_are_one_clear_message(suite, option, message):
 
 def test_unknown_model_pattern_is_one_clear_message(suite):
     result = run(suite, "--fc-models=resnet*")
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*--fc-models: 'resnet*' matches no registered model; registered: logreg*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --fc-models: 'resnet*' matches no registered model; registered: logreg*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_report_dir_under_a_regular_file_is_refused_before_loading_data(suite, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = run(suite, "--fc-models=centroid", f"--fc-report-dir={blocker / 'report'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --fc-report-dir {blocker / 'report'}: {blocker} is a file, not a directory*"])
 
 
 def test_missing_data_directory_is_one_clear_message(suite, tmp_path):
@@ -102,14 +153,14 @@ def test_corrupted_archive_is_refused_before_any_training(suite, tmp_path):
 
 
 def test_xdist_keeps_each_model_on_one_worker_with_the_same_accuracy(suite):
-    serial = run(suite, "--fc-models=centroid,logreg")
-    parallel = run(suite, "--fc-models=centroid,logreg", "-n", "2")
+    serial = run(suite, "--fc-models=centroid,decision_tree")
+    parallel = run(suite, "--fc-models=centroid,decision_tree", "-n", "2")
     serial.assert_outcomes(passed=4)
     parallel.assert_outcomes(passed=4)
 
     def accuracies(result):
         return sorted(line.split()[1:5:3] for line in result.stdout.lines
-                      if " smoke " in line and ("centroid" in line or "logreg" in line))
+                      if " smoke " in line and ("centroid" in line or "decision_tree" in line))
 
     assert accuracies(serial) == accuracies(parallel) and len(accuracies(serial)) == 2
     parallel.stdout.fnmatch_lines(["*wall-clock*", "*wall-clock*"])
@@ -117,8 +168,8 @@ def test_xdist_keeps_each_model_on_one_worker_with_the_same_accuracy(suite):
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_models_deselected_with_k_are_not_reported_as_not_run(suite, workers):
-    result = run(suite, "--fc-models=centroid,logreg", "-k", "centroid", *workers)
+    result = run(suite, "--fc-models=centroid,decision_tree", "-k", "centroid", *workers)
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*centroid*pass*passed*"])
     table = result.stdout.str().split("FashionClasstic results", 1)[1]
-    assert "logreg" not in table and "not run" not in table
+    assert "decision_tree" not in table and "not run" not in table

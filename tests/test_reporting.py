@@ -16,9 +16,9 @@ import pytest
 
 from fashionclasstic.data import CLASS_NAMES, FashionMNIST
 from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.records import SCHEMA_VERSION, CaseRecord, RunInfo
 from fashionclasstic.reporting import figures, files
-from fashionclasstic.reporting.run_report import rebuild_report, write_run_report
-from fashionclasstic.results import CaseRecord
+from fashionclasstic.reporting.publishers import rebuild_report, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MODEL_FILES = ("summary.txt", "confusion.txt", "confusion.png", "classification_report.txt")
@@ -40,7 +40,7 @@ def crafted_records() -> list[CaseRecord]:
                    accuracy=0.88, macro_f1=0.879, min_accuracy=0.8, train_seconds=12.5, inference_seconds=0.04,
                    inference_rounds=5, timing="pytest-benchmark", n_train=5400, n_validation=600, n_test=2000,
                    parameter_count=12000, size_bytes=300_000, confusion=confusion.tolist(), per_class=per_class,
-                   report="              precision    recall  f1-score   support\n...",
+                   classification_report="              precision    recall  f1-score   support\n...",
                    history={"loss": list(np.linspace(2, 0.3, epochs)), "val_loss": list(np.linspace(2, 0.4, epochs)),
                             "accuracy": list(np.linspace(0.5, 0.95, epochs)),
                             "val_accuracy": list(np.linspace(0.5, 0.9, epochs))},
@@ -48,7 +48,8 @@ def crafted_records() -> list[CaseRecord]:
         CaseRecord(model="gated", family="linear", framework="scikit-learn", profile="smoke", status="failed",
                    reason="gated: accuracy 0.7000 is below the minimum 0.8000", accuracy=0.7, macro_f1=0.69,
                    min_accuracy=0.8, train_seconds=2.0, inference_seconds=0.01, n_test=2000, timing="wall-clock",
-                   confusion=confusion.tolist(), per_class=per_class, report="report text"),
+                   confusion=confusion.tolist(), per_class=per_class,
+                   classification_report="report text"),
         CaseRecord(model="absent_framework", family="network", framework="torch", profile="smoke",
                    status="skipped", reason="torch is not installed: pip install 'fashionclasstic[torch]'"),
     ]
@@ -62,14 +63,17 @@ def light_records() -> list[CaseRecord]:
     return records
 
 
-def run_info(data_dir: str | None = None) -> dict:
-    return {"id": "20261125T061500Z", "started": "2026-11-25T06:15:00+00:00",
-            "finished": "2026-11-25T06:16:00+00:00", "duration_seconds": 60.0, "exit_status": 1,
-            "profile": "smoke", "seed": 0, "threads_per_worker": 2, "xdist_workers": 0,
-            "pytest_args": ["benchmarks"], "versions": {"python": "3.11"},
-            "machine": {"platform": "Linux", "processor": "test CPU", "cpu_count": 2, "memory_bytes": 2**33},
-            "git": {"commit": "0" * 40, "dirty": False},
-            "data": {"source": "archives", "data_dir": data_dir}}
+def run_info(data_dir: str | None = None) -> RunInfo:
+    """A finished run's information; ``machine`` as pytest-benchmark records it, plus memory."""
+    return RunInfo(id="20261125T061500Z", started="2026-11-25T06:15:00+00:00",
+                   finished="2026-11-25T06:16:00+00:00", duration_seconds=60.0, exit_status=1, complete=True,
+                   profile="smoke", seed=0, threads_per_worker=2, xdist_workers=0,
+                   pytest_args=["benchmarks"], versions={"python": "3.11"},
+                   machine={"cpu": {"brand_raw": "test CPU"}, "system": "Linux", "release": "6.1.0",
+                            "machine": "x86_64", "platform": "Linux-6.1.0-x86_64", "cpu_count": 2,
+                            "memory_bytes": 2**33},
+                   git={"commit": "0" * 40, "dirty": False, "branch": "main"},
+                   data={"source": "archives", "data_dir": data_dir})
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +88,8 @@ def tiny_dataset() -> FashionMNIST:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, tiny_dataset) -> Path:
     """One complete report, written once for the tests that only read it."""
-    return write_run_report(crafted_records(), run_info(), tmp_path_factory.mktemp("run") / "report",
-                            dataset=tiny_dataset)
+    return write_report(crafted_records(), run_info(), tmp_path_factory.mktemp("run") / "report",
+                        dataset=tiny_dataset)
 
 
 def is_png(path: Path) -> bool:
@@ -112,7 +116,7 @@ def test_every_expected_file_is_written(report):
 
 def test_results_json_has_the_schema_and_every_model_with_its_status(report):
     data = json.loads((report / "results.json").read_text())
-    assert data["schema"] == "fashionclasstic.results" and data["schema_version"] == 1
+    assert data["schema"] == "fashionclasstic.results" and data["schema_version"] == SCHEMA_VERSION == 2
     assert data["run"]["id"] == "20261125T061500Z" and data["run"]["data"]["loaded_from"] == "synthetic"
     statuses = {m["model"]: m["status"] for m in data["models"]}
     assert statuses == {"boosted": "passed", "gated": "failed", "absent_framework": "skipped",
@@ -129,7 +133,7 @@ def test_csv_and_markdown_list_every_model_with_status_and_timing(report):
     assert rows[0]["best"] == "best" and rows[0]["accuracy"] == "0.88" and rows[2]["rank"] == ""
     markdown = (report / "results.md").read_text()
     for needle in ("| best | boosted", "failed: gated: accuracy 0.7000", "skipped: torch is not installed",
-                   "not run: the session ended", "wall-clock", "test CPU", "0" * 40):
+                   "not run: the session ended", "wall-clock", "test CPU", "Linux-6.1.0-x86_64", "0" * 40):
         assert needle in markdown
 
 
@@ -163,7 +167,7 @@ def test_per_model_text_files_hold_the_data(report):
 
 def test_text_from_models_is_escaped(tmp_path):
     record = CaseRecord(model="evil<script>", status="failed", reason='<img src=x onerror="alert(1)"> | a')
-    directory = write_run_report([record], run_info(), tmp_path / "r", dataset=None)
+    directory = write_report([record], run_info(), tmp_path / "r", dataset=None)
     page = (directory / "index.html").read_text()
     assert "<script>" not in page and "<img src=x" not in page
     assert "evil&lt;script&gt;" in page
@@ -172,7 +176,7 @@ def test_text_from_models_is_escaped(tmp_path):
 
 
 def test_exploration_is_skipped_with_a_note_when_the_data_cannot_be_loaded(tmp_path, isolated_locations):
-    directory = write_run_report(light_records(), run_info(str(tmp_path / "nowhere")), tmp_path / "r")
+    directory = write_report(light_records(), run_info(str(tmp_path / "nowhere")), tmp_path / "r")
     assert not (directory / "data").exists()
     note = "data exploration skipped: the dataset could not be loaded (Fashion-MNIST was not found."
     assert note in (directory / "results.md").read_text()
@@ -182,8 +186,8 @@ def test_exploration_is_skipped_with_a_note_when_the_data_cannot_be_loaded(tmp_p
 
 def test_default_directory_is_per_run_with_a_latest_pointer(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    first = write_run_report(light_records(), run_info(), None, dataset=None)
-    second = write_run_report(light_records(), run_info(), None, dataset=None)
+    first = write_report(light_records(), run_info(), None, dataset=None)
+    second = write_report(light_records(), run_info(), None, dataset=None)
     runs = tmp_path / ".fashionclasstic" / "runs"
     assert first == runs / "20261125T061500Z" and second == runs / "20261125T061500Z-2"
     assert (runs / "latest").is_symlink() and (runs / "latest").resolve() == second
@@ -198,7 +202,7 @@ def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path, monkeypa
         raise OSError("symlinks are not allowed here")
 
     monkeypatch.setattr(os, "symlink", no_symlinks)
-    directory = write_run_report(light_records(), run_info(), None, dataset=None)
+    directory = write_report(light_records(), run_info(), None, dataset=None)
     runs = tmp_path / ".fashionclasstic" / "runs"
     assert (runs / "LATEST").read_text().strip() == directory.name
     assert not (runs / "latest").exists()
@@ -209,7 +213,7 @@ def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path, monkeypa
 def test_an_interrupted_write_leaves_the_previous_complete_results(tmp_path, monkeypatch, failing_call):
     """Ctrl-C while the report is written: never a partial results.json, never a stray temp file."""
     directory = tmp_path / "report"
-    write_run_report(light_records()[:2], run_info(), directory, dataset=None)
+    write_report(light_records()[:2], run_info(), directory, dataset=None)
     before = (directory / "results.json").read_text()
     real_replace, calls = os.replace, []
 
@@ -221,7 +225,7 @@ def test_an_interrupted_write_leaves_the_previous_complete_results(tmp_path, mon
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_run_report(light_records(), run_info(), directory, dataset=None)
+        write_report(light_records(), run_info(), directory, dataset=None)
     after = (directory / "results.json").read_text()
     if failing_call == 1:
         assert after == before
@@ -236,7 +240,7 @@ def test_an_interrupted_first_write_leaves_no_results_at_all(tmp_path, monkeypat
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_run_report(light_records(), run_info(), tmp_path / "report", dataset=None)
+        write_report(light_records(), run_info(), tmp_path / "report", dataset=None)
     assert not (tmp_path / "report" / "results.json").exists()
     assert not leftovers(tmp_path)
 
@@ -245,7 +249,7 @@ def test_an_unwritable_report_directory_is_one_clear_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     with pytest.raises(FashionClassticError, match="cannot write the report to"):
-        write_run_report(light_records(), run_info(), blocker, dataset=None)
+        write_report(light_records(), run_info(), blocker, dataset=None)
 
 
 def test_a_saved_run_is_redrawn_from_its_results_json(report, tmp_path):
@@ -314,16 +318,16 @@ def suite(pytester, official_data_dir, tmp_path, monkeypatch):
 def test_a_session_writes_one_report_with_every_model(suite, tmp_path, workers):
     report_dir = tmp_path / "report"
     result = suite.runpytest_subprocess("-p", "no:randomly", f"--fc-data-dir={suite.data_dir}",
-                                        "--fc-profile=smoke", "--fc-models=centroid,logreg",
+                                        "--fc-profile=smoke", "--fc-models=centroid,decision_tree",
                                         f"--fc-report-dir={report_dir}", *workers)
     result.assert_outcomes(passed=4)
     assert [line for line in result.stdout.lines if line.startswith("report: ")] == [
         f"report: {report_dir.resolve() / 'index.html'}"]
     assert [p.relative_to(report_dir) for p in report_dir.rglob("results.json")] == [Path("results.json")]
     data = json.loads((report_dir / "results.json").read_text())
-    assert sorted(m["model"] for m in data["models"]) == ["centroid", "logreg"]
+    assert sorted(m["model"] for m in data["models"]) == ["centroid", "decision_tree"]
     assert {m["status"] for m in data["models"]} == {"passed"}
     assert {m["timing"] for m in data["models"]} == {"wall-clock" if workers else "pytest-benchmark"}
     assert data["run"]["xdist_workers"] == (2 if workers else 0) and data["run"]["exit_status"] == 0
-    assert (report_dir / "index.html").is_file() and is_png(report_dir / "models/logreg/confusion.png")
+    assert (report_dir / "index.html").is_file() and is_png(report_dir / "models/decision_tree/confusion.png")
     assert not (suite.path / ".fashionclasstic").exists()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -24,6 +24,7 @@ import numpy as np
 
 from fashionclasstic.data.idx import parse_idx
 from fashionclasstic.errors import DataError
+from fashionclasstic.fileio import atomic_write_bytes, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,11 @@ def default_cache_dir() -> Path:
     return Path(xdg) / "fashionclasstic"
 
 
+def keras_datasets_dir() -> Path:
+    """Where Keras keeps downloaded datasets: ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser() / "datasets"
+
+
 @dataclass(frozen=True)
 class Location:
     """A place the archives may be, in search order."""
@@ -113,8 +119,7 @@ def search_locations(data_dir: str | os.PathLike | None, cache_dir: Path) -> lis
         Location(f"the suite's cache {cache_dir / 'fashion-mnist'}", cache_dir / "fashion-mnist"),
         Location(f"Debian's dataset-fashion-mnist ({DEBIAN_DIR})", DEBIAN_DIR,
                  hint="apt-get install dataset-fashion-mnist"),
-        Location("the Keras cache (~/.keras/datasets/fashion-mnist)",
-                 Path.home() / ".keras" / "datasets" / "fashion-mnist"),
+        Location(f"the Keras cache ({keras_datasets_dir() / 'fashion-mnist'})", keras_datasets_dir() / "fashion-mnist"),
     ]
 
 
@@ -182,25 +187,15 @@ class ArrayCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             npy_sha = {}
             for key, array in arrays.items():
-                target = self.directory / f"{key}.npy"
-                with tempfile.NamedTemporaryFile(dir=self.directory, suffix=".tmp", delete=False) as tmp:
-                    np.save(tmp, array)
-                os.replace(tmp.name, target)
-                npy_sha[key] = hashlib.sha256(target.read_bytes()).hexdigest()
+                buffer = io.BytesIO()
+                np.save(buffer, array)
+                atomic_write_bytes(self.directory / f"{key}.npy", buffer.getvalue())
+                npy_sha[key] = hashlib.sha256(buffer.getvalue()).hexdigest()
             manifest = {"content_sha256": {f.key: f.content_sha256 for f in OFFICIAL_FILES},
                         "npy_sha256": npy_sha, "parsed_from": parsed_from}
             atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2))
         except OSError as exc:  # a read-only cache must not stop a benchmark
             log.warning("could not cache parsed arrays in %s: %s", self.directory, exc)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False,
-                                     encoding="utf-8") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
 
 
 def download_archives(target: Path, mirrors=MIRRORS, timeout: float = DOWNLOAD_TIMEOUT_S) -> str:

@@ -10,13 +10,20 @@ from functools import cached_property
 import numpy as np
 
 from fashionclasstic.errors import ConfigError, DataError
-from fashionclasstic.models.base import Validation
 
 log = logging.getLogger(__name__)
 
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 SOURCES = ("archives", "tfds")
+
+
+@dataclass
+class Validation:
+    """A held-out part of the training set, for early stopping and learning curves."""
+
+    x: np.ndarray
+    y: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +90,7 @@ def stratified_indices(labels: np.ndarray, size: int | None, seed: int) -> np.nd
     quotas = np.floor(counts / counts.sum() * size).astype(int)
     for i in np.argsort(-(counts / counts.sum() * size - quotas))[: size - quotas.sum()]:
         quotas[i] += 1
-    chosen = [rng.choice(np.flatnonzero(labels == c), q, replace=False) for c, q in zip(classes, quotas)]
+    chosen = [rng.choice(np.flatnonzero(labels == c), q, replace=False) for c, q in zip(classes, quotas, strict=True)]
     return np.sort(np.concatenate(chosen))
 
 

@@ -51,7 +51,7 @@ def load_tfds(data_dir=None, download: bool | None = None) -> tuple[dict[str, np
         try:
             builder.download_and_prepare(
                 download_config=tfds.download.DownloadConfig(manual_dir=manual))
-        except Exception as exc:  # tfds raises many kinds; the user needs one message
+        except Exception as exc:  # noqa: BLE001 - tfds raises many kinds; the user needs one message
             raise DataError(
                 f"tensorflow-datasets could not prepare fashion_mnist in {builder.data_dir} "
                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). Put the official "

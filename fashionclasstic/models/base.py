@@ -2,41 +2,24 @@
 
 Inputs are the normalised images, ``float32`` of shape ``(n, 28, 28)`` in ``[0, 1]``, and
 integer labels 0–9; a model reshapes them as it needs (a view, never a copy of the dataset).
+As in scikit-learn, ``fit`` returns the model itself and fitted state lives in attributes set
+by ``fit``; :mod:`fashionclasstic.models.contract` checks every registered model against this.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import pickle
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from fashionclasstic.data import Validation
+
 log = logging.getLogger("fashionclasstic.models")
-
-
-@dataclass(frozen=True)
-class ModelContext:
-    """What a model factory may know about the run: nothing about pytest."""
-
-    profile: str = "full"
-    seed: int = 0
-    threads: int = 0  # 0: every core the process may use
-    weights_dir: Path | None = None
-
-    @property
-    def n_jobs(self) -> int:
-        return self.threads or -1
-
-
-@dataclass
-class Validation:
-    """A held-out part of the training set, for early stopping and learning curves."""
-
-    x: np.ndarray
-    y: np.ndarray
+SCALARS = (int, float, str, bool, type(None))
 
 
 @dataclass
@@ -45,7 +28,7 @@ class BaseClassifier:
 
     history: dict[str, list[float]] = field(default_factory=dict, init=False)
 
-    def fit(self, x: np.ndarray, y: np.ndarray, validation: Validation | None = None) -> None:
+    def fit(self, x: np.ndarray, y: np.ndarray, validation: Validation | None = None) -> BaseClassifier:
         raise NotImplementedError
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -67,11 +50,11 @@ class BaseClassifier:
         return None
 
     def describe(self) -> dict[str, Any]:
-        """Hyper-parameters worth recording next to the results."""
+        """Hyper-parameters worth recording next to the results (JSON scalars)."""
         return {}
 
     def close(self) -> None:
-        """Free framework memory; called once the benchmark case is done."""
+        """Free framework memory; called once the benchmark case is done (harmless twice)."""
 
 
 def flat(x: np.ndarray) -> np.ndarray:
@@ -88,6 +71,38 @@ def pixel_importances(values, features=None) -> np.ndarray | None:
     return values if values.size == 784 else None
 
 
+def learned_numbers(estimator) -> int | None:
+    """Coefficients, support vectors or tree nodes of a fitted scikit-learn estimator, through
+    the common wrappers (pipelines, one-vs-rest and other meta-estimators, ensembles)."""
+    if hasattr(estimator, "steps"):
+        return learned_numbers(estimator.steps[-1][1])
+    if hasattr(estimator, "coef_"):
+        return int(np.size(estimator.coef_) + np.size(getattr(estimator, "intercept_", 0)))
+    if hasattr(estimator, "support_vectors_"):
+        return int(estimator.support_vectors_.size + estimator.dual_coef_.size + estimator.intercept_.size)
+    if hasattr(estimator, "tree_"):
+        return int(estimator.tree_.node_count)
+    inner = getattr(estimator, "estimators_", None)
+    if inner is None and hasattr(estimator, "estimator_"):
+        inner = [estimator.estimator_]
+    if inner is not None:
+        counts = [learned_numbers(e) for e in np.ravel(np.asarray(inner, dtype=object))]
+        return sum(counts) if counts and None not in counts else None
+    return None
+
+
+def json_scalars(values: dict[str, Any]) -> dict[str, Any]:
+    """The entries that are plain JSON values: strings, booleans, ``None`` and finite numbers."""
+    return {k: v for k, v in values.items()
+            if isinstance(v, SCALARS) and not (isinstance(v, float) and not math.isfinite(v))}
+
+
+def scalar_params(estimator) -> dict[str, Any]:
+    """The JSON-scalar parameters of an estimator and every estimator nested in it
+    (``get_params(deep=True)``: a pipeline's steps as ``svc__C``, a wrapper's as ``estimator__C``)."""
+    return json_scalars(estimator.get_params(deep=True))
+
+
 @dataclass
 class SklearnClassifier(BaseClassifier):
     """Adapts any scikit-learn estimator (or pipeline) to the interface."""
@@ -96,6 +111,7 @@ class SklearnClassifier(BaseClassifier):
 
     def fit(self, x, y, validation=None):
         self.estimator.fit(flat(x), y)
+        return self
 
     def predict(self, x):
         return self.estimator.predict(flat(x))
@@ -112,16 +128,7 @@ class SklearnClassifier(BaseClassifier):
         return len(pickle.dumps(self.estimator, protocol=pickle.HIGHEST_PROTOCOL))
 
     def parameter_count(self):
-        final = self.final_estimator()
-        if hasattr(final, "coef_"):
-            return int(final.coef_.size + np.size(getattr(final, "intercept_", 0)))
-        if hasattr(final, "support_vectors_"):
-            return int(final.support_vectors_.size + final.dual_coef_.size + final.intercept_.size)
-        if hasattr(final, "tree_"):
-            return int(final.tree_.node_count)
-        if hasattr(final, "estimators_"):
-            return int(sum(e.tree_.node_count for e in final.estimators_ if hasattr(e, "tree_")))
-        return None
+        return learned_numbers(self.estimator)
 
     def feature_importances(self):
         values = getattr(self.final_estimator(), "feature_importances_", None)
@@ -131,6 +138,4 @@ class SklearnClassifier(BaseClassifier):
         return pixel_importances(values, features)
 
     def describe(self):
-        final = self.final_estimator()
-        return {k: v for k, v in final.get_params(deep=False).items()
-                if isinstance(v, (int, float, str, bool, type(None)))}
+        return scalar_params(self.estimator)

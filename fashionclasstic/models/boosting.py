@@ -14,7 +14,7 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
-from fashionclasstic.models.base import BaseClassifier, flat, pixel_importances
+from fashionclasstic.models.base import BaseClassifier, flat, json_scalars, pixel_importances
 from fashionclasstic.models.registry import register_model
 
 
@@ -45,6 +45,7 @@ class XGBoostClassifier(BaseClassifier):
             self.model.set_params(early_stopping_rounds=self.early_stopping_rounds)
         self.model.fit(inputs, y, eval_set=eval_set, verbose=False)
         self.history = _history(self.model.evals_result())
+        return self
 
     def predict(self, x):
         return self.model.predict(self._inputs(x))
@@ -63,10 +64,7 @@ class XGBoostClassifier(BaseClassifier):
         return pixel_importances(self.model.feature_importances_, self.features)
 
     def describe(self):
-        described = {k: v for k, v in self.model.get_params().items()
-                     if isinstance(v, (int, float, str, bool)) and v is not None}
-        described["best_iteration"] = getattr(self.model, "best_iteration", None)
-        return described
+        return {**json_scalars(self.model.get_params()), "best_iteration": getattr(self.model, "best_iteration", None)}
 
 
 def _history(evals: dict) -> dict[str, list[float]]:
@@ -81,12 +79,12 @@ def _history(evals: dict) -> dict[str, list[float]]:
 
 @register_model("xgboost", family="boosting", framework="xgboost", requires=("xgboost",),
                 extra="xgboost", uses_validation=True,
-                profiles={"smoke": {"n_estimators": 40, "learning_rate": 0.3, "max_depth": 4,
-                                    "max_bin": 32, "colsample_bytree": 0.3,
+                params={"n_estimators": 150, "learning_rate": 0.3, "max_depth": 6, "max_bin": 32,
+                        "colsample_bytree": 0.25, "early_stopping_rounds": 20},
+                profiles={"smoke": {"n_estimators": 40, "max_depth": 4, "colsample_bytree": 0.3,
                                     "early_stopping_rounds": 10},
-                          "full": {"n_estimators": 150, "learning_rate": 0.3, "max_depth": 6,
-                                   "max_bin": 32, "colsample_bytree": 0.25,
-                                   "early_stopping_rounds": 20}})
+                          "full": {}},
+                tiny={"n_estimators": 3, "max_depth": 3})
 def xgboost(params, context):
     """Histogram gradient boosting, one tree per class per round, early-stopped."""
     from fashionclasstic.models.features import ImageFeatures

@@ -5,7 +5,7 @@ The cost of the recurrent layer grows with the sequence length and the width of 
 the convolutions pool the image down to a short sequence (7 rows) of compact feature vectors.
 """
 
-from fashionclasstic.models.keras_support import KerasClassifier
+from fashionclasstic.models.keras_support import TRAINING_DEFAULTS, KerasClassifier
 from fashionclasstic.models.registry import register_model
 
 
@@ -33,14 +33,12 @@ def build_cnn_rnn(params, keras):
 
 @register_model("cnn_rnn", family="neural network", framework="keras", requires=("tensorflow", "keras"),
                 extra="tf", uses_validation=True,
-                profiles={
-                    "smoke": {"filters": (32, 64), "cell": "gru", "units": 96, "bn_momentum": 0.9,
-                              "dropout": 0.3, "epochs": 2, "batch_size": 64, "learning_rate": 3e-3,
-                              "label_smoothing": 0.1, "flip": True, "shift": 1},
-                    "full": {"filters": (32, 64), "cell": "gru", "units": 96, "bn_momentum": 0.9,
-                             "dropout": 0.2, "epochs": 7, "batch_size": 256, "learning_rate": 3e-3,
-                             "label_smoothing": 0.1, "shift": 1, "patience": 3},
-                })
+                params=dict(TRAINING_DEFAULTS, filters=(32, 64), cell="gru", units=96, bn_momentum=0.9,
+                            dropout=0.2, epochs=7, batch_size=256, learning_rate=3e-3, label_smoothing=0.1,
+                            shift=1, patience=3),
+                profiles={"smoke": {"dropout": 0.3, "epochs": 2, "batch_size": 64, "flip": True, "patience": None},
+                          "full": {}},
+                tiny={"filters": (4, 8), "units": 8, "epochs": 2, "batch_size": 32, "warmup_epochs": 0})
 def cnn_rnn(params, context):
     """Two convolutions, then a GRU reading the 7 rows of the feature map as a sequence."""
     return KerasClassifier(name="cnn_rnn", build=build_cnn_rnn, params=params, context=context)

@@ -1,6 +1,6 @@
 """A dense network on the 784 normalised pixels (Keras)."""
 
-from fashionclasstic.models.keras_support import KerasClassifier
+from fashionclasstic.models.keras_support import TRAINING_DEFAULTS, KerasClassifier
 from fashionclasstic.models.registry import register_model
 
 
@@ -18,13 +18,10 @@ def build_dense(params, keras):
 
 @register_model("dnn", family="neural network", framework="keras", requires=("tensorflow", "keras"),
                 extra="tf", uses_validation=True,
-                profiles={
-                    "smoke": {"units": (512, 256), "dropout": 0.2, "bn_momentum": 0.9, "epochs": 3,
-                              "batch_size": 128, "learning_rate": 3e-3, "label_smoothing": 0.1, "flip": True},
-                    "full": {"units": (512, 256), "dropout": 0.2, "bn_momentum": 0.9, "epochs": 25,
-                             "batch_size": 512, "learning_rate": 3e-3, "label_smoothing": 0.1, "flip": True,
-                             "patience": 6},
-                })
+                params=dict(TRAINING_DEFAULTS, units=(512, 256), dropout=0.2, bn_momentum=0.9, epochs=25,
+                            batch_size=512, learning_rate=3e-3, label_smoothing=0.1, flip=True, patience=6),
+                profiles={"smoke": {"epochs": 3, "batch_size": 128, "patience": None}, "full": {}},
+                tiny={"units": (32,), "epochs": 2, "batch_size": 32, "warmup_epochs": 0})
 def dnn(params, context):
     """Dense network: two hidden layers with batch norm and dropout."""
     return KerasClassifier(name="dnn", build=build_dense, params=params, context=context)

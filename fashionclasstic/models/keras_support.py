@@ -10,12 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fashionclasstic.models.base import ModelContext
+from fashionclasstic.models.registry import ModelContext
 from fashionclasstic.models.training import NetworkClassifier, seed_python_and_numpy
 
 TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4,
                      "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
-                     "patience": None, "predict_batch_size": 1024}
+                     "patience": None, "predict_batch_size": 1024,
+                     # Eager execution skips graph tracing: slower per step, far faster for the
+                     # few steps of a contract test on a large network (MobileNetV2).
+                     "run_eagerly": False}
 
 
 def import_keras(context: ModelContext):
@@ -44,8 +47,6 @@ class KerasClassifier(NetworkClassifier):
     best validation epoch kept (early stopping with ``patience``).
     """
 
-    defaults = TRAINING_DEFAULTS
-
     def fit(self, x, y, validation=None):
         keras = import_keras(self.context)
         seed_python_and_numpy(self.context.seed)
@@ -62,7 +63,7 @@ class KerasClassifier(NetworkClassifier):
             optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=self.setting("weight_decay")),
             loss=keras.losses.CategoricalCrossentropy(from_logits=True,
                                                       label_smoothing=self.setting("label_smoothing")),
-            metrics=["accuracy"])
+            metrics=["accuracy"], run_eagerly=self.setting("run_eagerly"))
         targets = keras.utils.to_categorical(y, 10)
 
         def train_epoch(images, rng):
@@ -75,7 +76,7 @@ class KerasClassifier(NetworkClassifier):
                 batch_size=self.setting("predict_batch_size"), verbose=0)
             return {"val_loss": loss, "val_accuracy": accuracy}
 
-        self.run_epochs(x, validation, train_epoch, evaluate,
+        return self.run_epochs(x, validation, train_epoch, evaluate,
                         snapshot=self.network.get_weights, restore=self.network.set_weights)
 
     def _logits(self, x):

@@ -5,7 +5,7 @@ from fashionclasstic.models.registry import register_model
 
 
 @register_model("logreg", family="linear", framework="scikit-learn", requires=("sklearn",),
-                profiles={"smoke": {"C": 0.1, "max_iter": 200}, "full": {"C": 0.1, "max_iter": 200}})
+                params={"C": 0.1, "max_iter": 200}, profiles={"smoke": {}, "full": {}}, tiny={"max_iter": 30})
 def logreg(params, context):
     """Multinomial logistic regression on the 784 pixels (L-BFGS)."""
     from sklearn.linear_model import LogisticRegression

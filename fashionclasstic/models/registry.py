@@ -1,31 +1,45 @@
 """A registry of benchmarkable models, in the spirit of timm's ``register_model``.
 
-A model is a factory registered under a name with its family, framework, per-profile
-parameters and the modules it needs. Built-in models register on import of
-:mod:`fashionclasstic.models`; other packages register through the ``fashionclasstic.models``
-entry point group, and a user's ``conftest.py`` may call :func:`register_model` directly.
-Every registered model becomes a benchmark case.
+A leaf module: it imports no model. A model is a factory registered under a name with its
+family, framework, base parameters and per-profile overrides (``dict(params, **overrides)``;
+a key the base does not declare is refused). Built-in models register when
+:mod:`fashionclasstic.models` imports its families; other packages register through the
+``fashionclasstic.models`` entry point group, and a user's ``conftest.py`` may call
+:func:`register_model` directly. Every registered model becomes a benchmark case.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import importlib
 import importlib.metadata
 import importlib.util
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from fashionclasstic.errors import ConfigError, ModelUnavailable
-from fashionclasstic.models.base import ModelContext
+from fashionclasstic.profiles import PROFILES
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "fashionclasstic.models"
-DEFAULT_PARAMS = "default"
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    """What a model factory may know about the run: nothing about pytest or profiles."""
+
+    seed: int = 0
+    threads: int = 0  # 0: every core the process may use
+    weights_dir: Path | None = None
+
+    @property
+    def n_jobs(self) -> int:
+        return self.threads or -1
+
 
 Factory = Callable[[dict[str, Any], ModelContext], Any]
 
@@ -39,18 +53,28 @@ class ModelSpec:
     family: str
     framework: str
     description: str = ""
-    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    profiles: Mapping[str, Mapping[str, Any]] | None = None  # None: the same parameters on every profile
+    tiny: Mapping[str, Any] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
     extra: str | None = None
     pretrained: bool = False
     uses_validation: bool = False
     min_accuracy: Mapping[str, float] = field(default_factory=dict)
 
-    def params_for(self, profile: str) -> dict[str, Any]:
-        """The parameters of ``profile``, else the ``default`` ones, else none."""
-        if profile in self.profiles:
-            return dict(self.profiles[profile])
-        return dict(self.profiles.get(DEFAULT_PARAMS, {}))
+    def check_keys(self, overrides: Mapping[str, Any], where: str) -> None:
+        unknown = sorted(set(overrides) - set(self.params))
+        if unknown:
+            raise ConfigError(f"model {self.name!r}: unknown parameter {', '.join(map(repr, unknown))} in {where}; "
+                              f"its parameters are: {', '.join(self.params) or '(none)'}")
+
+    def params_for(self, profile: str, **overrides: Any) -> dict[str, Any]:
+        """The base parameters, the profile's overrides, then the caller's."""
+        if self.profiles is not None and profile not in self.profiles:
+            raise ConfigError(f"model {self.name!r} defines no parameters for profile {profile!r}; "
+                              f"it defines: {', '.join(self.profiles) or '(none)'}")
+        self.check_keys(overrides, "the overrides")
+        return {**self.params, **((self.profiles or {}).get(profile) or {}), **overrides}
 
     def missing_requirements(self) -> list[str]:
         return [module for module in self.requires if importlib.util.find_spec(module) is None]
@@ -63,11 +87,12 @@ class ModelSpec:
         install = f"pip install 'fashionclasstic[{self.extra}]'" if self.extra else f"pip install {' '.join(missing)}"
         return f"{self.name} needs {', '.join(missing)}, not installed: {install}"
 
-    def build(self, context: ModelContext, **overrides: Any):
+    def build(self, profile: str, context: ModelContext, **overrides: Any):
+        """A fresh, unfitted model (raises :class:`ModelUnavailable` when it cannot run here)."""
+        params = self.params_for(profile, **overrides)
         reason = self.unavailable_reason()
         if reason:
             raise ModelUnavailable(reason)
-        params = {**self.params_for(context.profile), **overrides}
         return self.factory(params, context)
 
 
@@ -76,14 +101,18 @@ _entry_points_loaded = False
 
 
 def register_model(name: str | None = None, *, family: str, framework: str, description: str = "",
+                   params: Mapping[str, Any] | None = None,
                    profiles: Mapping[str, Mapping[str, Any]] | None = None,
-                   requires: Iterable[str] = (), extra: str | None = None, pretrained: bool = False,
-                   uses_validation: bool = False, min_accuracy: Mapping[str, float] | None = None,
+                   tiny: Mapping[str, Any] | None = None, requires: Iterable[str] = (),
+                   extra: str | None = None, pretrained: bool = False, uses_validation: bool = False,
+                   min_accuracy: Mapping[str, float] | None = None,
                    replace: bool = False) -> Callable[[Factory], Factory]:
     """Decorator registering ``factory(params, context) -> classifier`` as a benchmark case.
 
-    ``min_accuracy`` maps a profile to the accuracy gate for models that have no entry in the
-    suite's thresholds file (a user's own models).
+    ``params``: every parameter with its base value; ``profiles``: per profile, the values that
+    differ (omit to use the base on every profile); ``tiny``: overrides that make one fit take
+    seconds on a few hundred images (the model contract test); ``min_accuracy``: per profile,
+    the accuracy gate for a model the suite's thresholds file does not list (a user's own).
     """
 
     def decorator(factory: Factory) -> Factory:
@@ -91,12 +120,18 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
         if model_name in _REGISTRY and not replace and _REGISTRY[model_name].factory is not factory:
             raise ConfigError(f"a model named {model_name!r} is already registered; "
                               f"choose another name or pass replace=True")
-        _REGISTRY[model_name] = ModelSpec(
+        spec = ModelSpec(
             name=model_name, factory=factory, family=family, framework=framework,
             description=description or (factory.__doc__ or "").strip().split("\n")[0],
-            profiles=dict(profiles or {}), requires=tuple(requires), extra=extra,
-            pretrained=pretrained, uses_validation=uses_validation,
-            min_accuracy=dict(min_accuracy or {}))
+            params=dict(params or {}), profiles=None if profiles is None else dict(profiles),
+            tiny=dict(tiny or {}), requires=tuple(requires), extra=extra, pretrained=pretrained,
+            uses_validation=uses_validation, min_accuracy=dict(min_accuracy or {}))
+        for profile, overrides in (spec.profiles or {}).items():
+            if profile not in PROFILES:
+                raise ConfigError(f"model {model_name!r}: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+            spec.check_keys(overrides, f"profile {profile!r}")
+        spec.check_keys(spec.tiny, "tiny")
+        _REGISTRY[model_name] = spec
         return factory
 
     return decorator
@@ -115,7 +150,7 @@ def load_entry_points() -> None:
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
             loaded = entry_point.load()
-        except Exception as exc:  # a broken plug-in must not hide the other models
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in must not hide the other models
             log.warning("could not load models from entry point %s: %s", entry_point.value, exc)
             continue
         if callable(loaded) and not isinstance(loaded, ModuleType):
@@ -123,7 +158,6 @@ def load_entry_points() -> None:
 
 
 def _all_specs() -> dict[str, ModelSpec]:
-    importlib.import_module("fashionclasstic.models.builtin")
     load_entry_points()
     return _REGISTRY
 
@@ -145,6 +179,6 @@ def get_model_spec(name: str) -> ModelSpec:
     return specs[name]
 
 
-def create_model(name: str, context: ModelContext | None = None, **overrides: Any):
-    """Build a fresh, unfitted model for ``context`` (default: the ``full`` profile, seed 0)."""
-    return get_model_spec(name).build(context or ModelContext(), **overrides)
+def create_model(name: str, context: ModelContext | None = None, profile: str = "full", **overrides: Any):
+    """A fresh, unfitted model: ``profile``'s parameters with ``overrides`` on top."""
+    return get_model_spec(name).build(profile, context or ModelContext(), **overrides)

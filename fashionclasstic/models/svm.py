@@ -12,8 +12,8 @@ from fashionclasstic.models.registry import register_model
 
 
 @register_model("svm", family="kernel", framework="scikit-learn", requires=("sklearn",),
-                profiles={"smoke": {"components": 50, "C": 10.0},
-                          "full": {"components": 150, "C": 10.0}})
+                params={"components": 150, "C": 10.0},
+                profiles={"smoke": {"components": 50}, "full": {}}, tiny={"components": 20})
 def svm(params, context):
     """RBF-kernel SVC on the leading principal components of the pixels."""
     from sklearn.decomposition import PCA

@@ -13,7 +13,7 @@ from pathlib import Path
 from fashionclasstic.errors import ModelUnavailable
 from fashionclasstic.models.pretrained import host_reachable
 from fashionclasstic.models.registry import register_model
-from fashionclasstic.models.torch_support import TorchClassifier
+from fashionclasstic.models.torch_support import TRAINING_DEFAULTS, TorchClassifier
 
 HUB_HOST = "huggingface.co"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -77,9 +77,10 @@ def build_scratch_deit(params, torch):
 
     config = DeiTConfig(image_size=28, patch_size=params["patch_size"], num_channels=1,
                         hidden_size=params["hidden_size"], num_hidden_layers=params["layers"],
-                        num_attention_heads=params["heads"], intermediate_size=params["hidden_size"] * params["mlp_ratio"],
-                        hidden_dropout_prob=params.get("dropout", 0.0),
-                        attention_probs_dropout_prob=params.get("dropout", 0.0), num_labels=10)
+                        num_attention_heads=params["heads"],
+                        intermediate_size=params["hidden_size"] * params["mlp_ratio"],
+                        hidden_dropout_prob=params["dropout"],
+                        attention_probs_dropout_prob=params["dropout"], num_labels=10)
     model = DeiTForImageClassification(config)
     # transformers initialises the position embeddings and the class/distillation tokens to
     # zero; from scratch they need DeiT's truncated-normal init, or every token looks alike.
@@ -92,13 +93,11 @@ def build_scratch_deit(params, torch):
 
 @register_model("deit", family="vision transformer", framework="torch", requires=("torch", "transformers"),
                 extra="torch", pretrained=True, uses_validation=True,
-                profiles={
-                    "smoke": {"checkpoint": "facebook/deit-tiny-patch16-224", "epochs": 1, "batch_size": 32,
-                              "learning_rate": 1e-4, "weight_decay": 0.05, "flip": True},
-                    "full": {"checkpoint": "facebook/deit-tiny-patch16-224", "epochs": 4, "batch_size": 64,
-                             "learning_rate": 1e-4, "weight_decay": 0.05, "label_smoothing": 0.1,
-                             "flip": True, "patience": 2},
-                })
+                params=dict(TRAINING_DEFAULTS, checkpoint="facebook/deit-tiny-patch16-224", epochs=4, batch_size=64,
+                            learning_rate=1e-4, weight_decay=0.05, label_smoothing=0.1, flip=True, patience=2),
+                profiles={"smoke": {"epochs": 1, "batch_size": 32, "label_smoothing": 0.0, "patience": None},
+                          "full": {}},
+                tiny={"epochs": 1, "batch_size": 32, "warmup_epochs": 0})
 def deit(params, context):
     """DeiT-tiny fine-tuned from pretrained ImageNet weights, with a new 10-class head."""
     where, local_only = resolve_pretrained(params["checkpoint"], context.weights_dir)
@@ -108,14 +107,11 @@ def deit(params, context):
 
 @register_model("deit_scratch", family="vision transformer", framework="torch",
                 requires=("torch", "transformers"), extra="torch", uses_validation=True,
-                profiles={
-                    "smoke": {"patch_size": 7, "hidden_size": 96, "layers": 4, "heads": 4, "mlp_ratio": 2,
-                              "epochs": 3, "batch_size": 64, "learning_rate": 2e-3, "label_smoothing": 0.1,
-                              "flip": True, "shift": 1},
-                    "full": {"patch_size": 7, "hidden_size": 96, "layers": 4, "heads": 4, "mlp_ratio": 2,
-                             "epochs": 8, "batch_size": 128, "learning_rate": 2e-3, "label_smoothing": 0.1,
-                             "flip": True, "shift": 1, "patience": 4},
-                })
+                params=dict(TRAINING_DEFAULTS, patch_size=7, hidden_size=96, layers=4, heads=4, mlp_ratio=2,
+                            dropout=0.0, epochs=8, batch_size=128, learning_rate=2e-3, label_smoothing=0.1, flip=True,
+                            shift=1, patience=4),
+                profiles={"smoke": {"epochs": 3, "batch_size": 64, "patience": None}, "full": {}},
+                tiny={"hidden_size": 16, "layers": 1, "heads": 2, "epochs": 2, "batch_size": 32, "warmup_epochs": 0})
 def deit_scratch(params, context):
     """A small DeiT for 28x28 grey images (7x7 patches), trained from scratch."""
     return TorchClassifier(name="deit_scratch", build=build_scratch_deit, params=params, context=context)

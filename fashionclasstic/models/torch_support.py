@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fashionclasstic.models.base import ModelContext
+from fashionclasstic.models.registry import ModelContext
 from fashionclasstic.models.training import NetworkClassifier, seed_python_and_numpy, warmup_cosine
 
 TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 128, "learning_rate": 1e-3, "weight_decay": 0.05,
@@ -41,8 +41,6 @@ class TorchClassifier(NetworkClassifier):
     decay per step, optional label smoothing and flip/shift augmentation, gradient clipping,
     and the state of the best validation epoch kept (early stopping with ``patience``).
     """
-
-    defaults = TRAINING_DEFAULTS
 
     def _tensor(self, torch, x: np.ndarray):
         return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).unsqueeze(1)
@@ -88,7 +86,7 @@ class TorchClassifier(NetworkClassifier):
             return {"val_loss": float(torch.nn.functional.cross_entropy(val_logits, val_targets)),
                     "val_accuracy": float((val_logits.argmax(1) == val_targets).float().mean())}
 
-        self.run_epochs(x, validation, train_epoch, evaluate,
+        return self.run_epochs(x, validation, train_epoch, evaluate,
                         snapshot=lambda: copy.deepcopy(self.network.state_dict()),
                         restore=self.network.load_state_dict)
 

@@ -10,11 +10,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from fashionclasstic.models.base import BaseClassifier, ModelContext
+from fashionclasstic.errors import ConfigError
+from fashionclasstic.models.base import BaseClassifier, json_scalars
+from fashionclasstic.models.registry import ModelContext
 
 log = logging.getLogger("fashionclasstic.training")
 
@@ -90,7 +92,8 @@ class EpochTracker:
 @dataclass
 class NetworkClassifier(BaseClassifier):
     """What the Keras and torch models share: a ``build(params, framework)`` function, the
-    profile's parameters over the framework's training defaults, and the best epoch."""
+    parameters (the registry resolves them: the framework's training defaults, the model's
+    own, the profile's), and the best epoch."""
 
     name: str = ""
     build: Callable[[dict[str, Any], Any], Any] = None
@@ -98,10 +101,12 @@ class NetworkClassifier(BaseClassifier):
     context: ModelContext = field(default_factory=ModelContext)
     network: Any = field(default=None, init=False)
     best_epoch: int | None = field(default=None, init=False)
-    defaults: ClassVar[dict[str, Any]] = {}
 
     def setting(self, key: str):
-        return self.params.get(key, self.defaults[key])
+        if key not in self.params:
+            raise ConfigError(f"model {self.name!r}: parameter {key!r} is not set; declare it in its "
+                              f"register_model(params=...)")
+        return self.params[key]
 
     def run_epochs(self, x, validation, train_epoch, evaluate, snapshot, restore) -> None:
         """The epoch loop both frameworks share: augment, train one epoch, validate, keep the
@@ -126,7 +131,8 @@ class NetworkClassifier(BaseClassifier):
             restore(best)
         self.history = tracker.history
         self.best_epoch = tracker.best_epoch
+        return self
 
     def describe(self):
-        return {**{k: v for k, v in self.params.items() if isinstance(v, (int, float, str, bool))},
+        return {**json_scalars(self.params), **{k: list(v) for k, v in self.params.items() if isinstance(v, tuple)},
                 "best_epoch": self.best_epoch}

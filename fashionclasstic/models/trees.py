@@ -9,8 +9,8 @@ from fashionclasstic.models.registry import register_model
 
 
 @register_model("decision_tree", family="tree", framework="scikit-learn", requires=("sklearn",),
-                profiles={"smoke": {"max_depth": 12, "min_samples_leaf": 2},
-                          "full": {"max_depth": 14, "min_samples_leaf": 4}})
+                params={"max_depth": 14, "min_samples_leaf": 4},
+                profiles={"smoke": {"max_depth": 12, "min_samples_leaf": 2}, "full": {}}, tiny={"max_depth": 6})
 def decision_tree(params, context):
     """A single CART tree, depth-limited: an unlimited tree overfits and scores lower."""
     from sklearn.tree import DecisionTreeClassifier
@@ -19,8 +19,8 @@ def decision_tree(params, context):
 
 
 @register_model("random_forest", family="ensemble", framework="scikit-learn", requires=("sklearn",),
-                profiles={"smoke": {"n_estimators": 50},
-                          "full": {"n_estimators": 120}})
+                params={"n_estimators": 120},
+                profiles={"smoke": {"n_estimators": 50}, "full": {}}, tiny={"n_estimators": 5})
 def random_forest(params, context):
     """Bagged, fully grown trees on multi-scale means and gradient-orientation histograms.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from fashionclasstic.errors import ConfigError
+from fashionclasstic.records import CaseRecord, parse_case_name, point_rules, rule_fields
 from fashionclasstic.reporting.files import (
     LATEST_LINK,
     RESULTS_SCHEMA,
@@ -29,23 +30,11 @@ BENCHMARK_DIR = Path(".benchmarks")
 
 
 @dataclass
-class ModelResult:
-    model: str
-    accuracy: float | None = None
-    macro_f1: float | None = None
-    train_seconds: float | None = None
-    inference_seconds: float | None = None
-    status: str = ""
-    timing: str = ""
-    profile: str = ""
-
-
-@dataclass
 class Run:
     label: str
     path: Path
     kind: str  # "fashionclasstic" or "pytest-benchmark"
-    models: dict[str, ModelResult] = field(default_factory=dict)
+    models: dict[str, CaseRecord] = field(default_factory=dict)
 
     @property
     def profiles(self) -> set[str]:
@@ -64,48 +53,35 @@ def _from_results(path: Path) -> Run:
     info = data.get("run") or {}
     run = Run(label=str(info.get("id") or path.parent.name), path=path, kind="fashionclasstic")
     for entry in data["models"]:
-        if not isinstance(entry, dict) or not entry.get("model"):
-            continue
-        run.models[str(entry["model"])] = ModelResult(
-            model=str(entry["model"]), accuracy=_number(entry.get("accuracy")),
-            macro_f1=_number(entry.get("macro_f1")), train_seconds=_number(entry.get("train_seconds")),
-            inference_seconds=_number(entry.get("inference_seconds")), status=str(entry.get("status") or ""),
-            timing=str(entry.get("timing") or ""), profile=str(entry.get("profile") or ""))
+        if isinstance(entry, dict) and entry.get("model"):
+            record = CaseRecord.from_dict(entry)
+            run.models[record.model] = record
     return run
-
-
-_CASE_NAME = re.compile(r"^test_(train|inference)\[(.+)\]$")
 
 
 def _from_pytest_benchmark(path: Path, data: dict) -> Run:
     """Our cases in a pytest-benchmark file: the times from its stats (median of the rounds),
-    the accuracy from the ``extra_info`` the suite adds to each case."""
+    everything else from the record the suite puts in each case's ``extra_info``."""
     match = re.match(r"^(\d+)_", path.name)
     run = Run(label=match.group(1) if match else path.stem, path=path, kind="pytest-benchmark")
     for bench in data.get("benchmarks") or []:
         if not isinstance(bench, dict):
             continue
         extra = bench.get("extra_info") or {}
-        name = str(bench.get("name") or "")
-        named = _CASE_NAME.match(name)
-        model = extra.get("model") or bench.get("param") or (named.group(2) if named else None)
-        group = bench.get("group") or (named.group(1) if named else None)
+        case = parse_case_name(str(bench.get("name") or ""))
+        model = extra.get("model") or bench.get("param") or (case[1] if case else None)
+        group = bench.get("group") or (case[0] if case else None)
         if not model or group not in ("train", "inference"):
             continue
-        result = run.models.setdefault(str(model), ModelResult(model=str(model), timing="pytest-benchmark",
-                                                               status="measured"))
+        result = run.models.setdefault(str(model), CaseRecord(model=str(model), status="measured"))
+        result.merge(CaseRecord.from_dict({**extra, "model": str(model), "status": "measured"}))
         stats = bench.get("stats") or {}
         seconds = _number(stats.get("median"))
-        if seconds is None:
-            seconds = _number(stats.get("mean"))
-        if group == "train":
-            result.train_seconds = seconds if seconds is not None else _number(extra.get("train_seconds"))
-        else:
-            result.inference_seconds = seconds if seconds is not None else _number(extra.get("inference_seconds"))
-        for key in ("accuracy", "macro_f1"):
-            if _number(extra.get(key)) is not None:
-                setattr(result, key, _number(extra.get(key)))
-        result.profile = str(extra.get("profile") or result.profile)
+        seconds = _number(stats.get("mean")) if seconds is None else seconds
+        key = "train_seconds" if group == "train" else "inference_seconds"
+        if seconds is not None:
+            setattr(result, key, seconds)
+        result.timing = result.timing or "pytest-benchmark"
     return run
 
 
@@ -172,8 +148,9 @@ class Rule:
         return f"{self.metric}:{self.limit:g}" + ("%" if self.metric in TIME_METRICS else "")
 
 
-POINT_METRICS = {"accuracy": "accuracy", "macro_f1": "macro_f1"}
-TIME_METRICS = {"train_time": "train_seconds", "inference_time": "inference_seconds"}
+RULES = rule_fields()  # rule name -> record field, from the record schema
+POINT_METRICS = {name: key for name, key in RULES.items() if key in point_rules()}
+TIME_METRICS = {name: key for name, key in RULES.items() if key not in point_rules()}
 
 
 def parse_fail_on(spec: str) -> list[Rule]:

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from fashionclasstic.reporting.files import atomic_write_bytes  # noqa: E402
+from fashionclasstic.fileio import atomic_write_bytes  # noqa: E402
 
 DPI = 100
 EXPLORATION_FILES = ("samples.png", "class_histogram.png", "per_class.png")
@@ -61,7 +61,7 @@ def confusion_figure(confusion: Sequence[Sequence[int]], class_names: Sequence[s
     figure.subplots_adjust(left=0.08, right=0.95, bottom=0.16, top=0.9, wspace=0.3)
     panels = ((counts, counts.astype(int).astype(str), "counts", "Blues"),
               (normalised, np.vectorize(lambda v: f"{v:.2f}")(normalised), "share of the true class", "Greens"))
-    for ax, (matrix, labels, subtitle, cmap) in zip(axes, panels):
+    for ax, (matrix, labels, subtitle, cmap) in zip(axes, panels, strict=True):
         image = ax.imshow(matrix, cmap=cmap, vmin=0, vmax=max(matrix.max(), 1e-9))
         _annotate(ax, matrix, labels, matrix.max() / 2 if matrix.max() > 0 else 1)
         ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
@@ -91,7 +91,7 @@ def learning_curves_figure(history: dict[str, Sequence[float]], x_label: str, ti
     """Accuracy and loss per epoch (or boosting round), training against validation: the gap
     shows over-fitting, the shape shows whether more training would help."""
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
-    for ax, metric in zip(axes, ("accuracy", "loss")):
+    for ax, metric in zip(axes, ("accuracy", "loss"), strict=True):
         plotted = False
         for key, label, style in ((metric, "training", "-"), (f"val_{metric}", "validation", "--")):
             values = np.asarray([np.nan if v is None else v for v in history.get(key) or []], dtype=float)

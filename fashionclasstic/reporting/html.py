@@ -12,8 +12,9 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from fashionclasstic.reporting.table import HEADERS, best_model, status_text, table_rows
-from fashionclasstic.results import CaseRecord
+from fashionclasstic.records import CaseRecord, best_model
+from fashionclasstic.reporting import texts
+from fashionclasstic.reporting.tables import table_headers, table_rows
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328;
@@ -76,13 +77,12 @@ def info_table(items: list[tuple[str, str]]) -> str:
 def results_table(records: list[CaseRecord]) -> str:
     """The comparison table: the best row highlighted, full reasons, every model listed."""
     best = best_model(records)
-    head = "".join(f"<th>{esc(h) or '&nbsp;'}</th>" for h in HEADERS)
+    headers = table_headers()
+    head = "".join(f"<th>{esc(h) or '&nbsp;'}</th>" for h in headers)
     body = []
-    for record, cells in zip(records, table_rows(records)):
-        cells = list(cells)
-        cells[-1] = status_text(record)  # the terminal table truncates the reason; here it is whole
+    for record, cells in zip(records, table_rows(records, full_status=True), strict=True):
         tds = []
-        for header, cell in zip(HEADERS, cells):
+        for header, cell in zip(headers, cells, strict=True):
             classes = []
             if header in NUMERIC:
                 classes.append("num")
@@ -103,47 +103,31 @@ def figure(path: str, caption: str) -> str:
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
-def _key_values(record: CaseRecord) -> str:
-    data = record.to_dict()
-    keys = ("family", "framework", "description", "profile", "accuracy", "macro_f1", "min_accuracy", "gate",
-            "threshold_origin", "train_seconds", "inference_seconds", "inference_rounds",
-            "inference_ms_per_image", "timing", "parameter_count", "size_bytes", "n_train", "n_validation",
-            "n_test", "seed", "threads", "worker")
-    items = [(key, data[key]) for key in keys if data.get(key) not in (None, "")]
-    return info_table([(k, f"{v:.6g}" if isinstance(v, float) else str(v)) for k, v in items])
-
-
 def confusion_html(confusion: list[list[int]], names: list[str]) -> str:
     head = "".join(f"<th>{esc(n)}</th>" for n in names)
     rows = "".join(f"<tr><th>{esc(name)}</th>" + "".join(f'<td class="num">{esc(v)}</td>' for v in row) + "</tr>"
-                   for name, row in zip(names, confusion))
+                   for name, row in zip(names, confusion, strict=True))
     return (f'<table class="results"><thead><tr><th>true \\ predicted</th>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table>")
 
 
-def model_section(record: CaseRecord, files: dict[str, str]) -> str:
-    from fashionclasstic.reporting.run_report import _class_names
-
+def model_section(record: CaseRecord, files: dict[str, str], captions: dict[str, str]) -> str:
     parts = [f'<section class="card" id="{esc(anchor(record.model))}">',
              f'<h2>{esc(record.model)}<span class="badge {esc(record.status.replace(" ", "-"))}">'
              f"{esc(record.status)}</span></h2>"]
     if record.reason:
         parts.append(f'<p class="reason">{esc(record.reason)}</p>')
-    parts.append(_key_values(record))
+    parts.append(info_table(texts.summary_items(record)))
     if record.hyperparameters:
         parts.append("<details><summary>hyperparameters</summary>"
                      + info_table([(k, str(v)) for k, v in sorted(record.hyperparameters.items())]) + "</details>")
-    if "confusion.png" in files:
-        parts.append("<h3>Confusion matrix</h3>" + figure(files["confusion.png"],
-                                                          f"{record.model}: counts and row-normalised shares"))
     if record.confusion:
         parts.append("<details><summary>confusion matrix as a table</summary>"
-                     + confusion_html(record.confusion, _class_names(record)) + "</details>")
-    if record.report:
-        parts.append(f"<h3>Classification report</h3><pre>{esc(record.report.rstrip())}</pre>")
-    shown = [(name, caption) for name, caption in (
-        ("feature_importance.png", f"{record.model}: importance of each pixel"),
-        ("learning_curves.png", f"{record.model}: learning curves")) if name in files]
+                     + confusion_html(record.confusion, texts.class_names(record)) + "</details>")
+    if record.classification_report:
+        parts.append(f"<h3>Classification report</h3><pre>{esc(record.classification_report.rstrip())}</pre>")
+    shown = [(name, f"{record.model}: {captions.get(name, name.removesuffix('.png'))}")
+             for name in files if name.endswith(".png")]
     if shown:
         parts.append('<div class="figures">' + "".join(figure(files[n], c) for n, c in shown) + "</div>")
     if not record.confusion and not shown:
@@ -153,31 +137,29 @@ def model_section(record: CaseRecord, files: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
-def render_index(records: list[CaseRecord], info: dict[str, Any], artifacts: dict[str, dict[str, str]],
-                 exploration: list[str], notes: list[str]) -> str:
+def render_index(report) -> str:
     """The page: run information, the table, notes, the data, then one section per model."""
-    from fashionclasstic.reporting.run_report import info_items, timing_notes
-
-    title = f"FashionClasstic results: run {info.get('id', '?')}"
+    records, info = report.records, report.info
+    title = f"FashionClasstic results: run {info.id or '?'}"
     nav = " ".join(f'<a href="#{esc(anchor(r.model))}">{esc(r.model)}</a>' for r in records)
     body = [f"<h1>{esc(title)}</h1>",
-            '<section class="card"><h2>Run</h2>' + info_table(info_items(info)) + "</section>",
+            '<section class="card"><h2>Run</h2>' + info_table(info.display_items()) + "</section>",
             '<section class="card"><h2>Models</h2>' + results_table(records)]
-    timing = timing_notes(records)
+    timing = texts.timing_notes(records)
     if timing:
         body.append("<p class=\"muted\">Timing: " + "; ".join(esc(t.replace("`", "")) for t in timing) + ".</p>")
-    body.append(f"<p>Raw data: <a href=\"results.json\">results.json</a> · <a href=\"results.csv\">results.csv</a>"
+    body.append("<p>Raw data: <a href=\"results.json\">results.json</a> · <a href=\"results.csv\">results.csv</a>"
                 f" · <a href=\"results.md\">results.md</a></p><nav>{nav}</nav></section>")
-    if notes:
+    if report.notes:
         body.append('<section class="card"><h2>Notes</h2><ul class="notes">'
-                    + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>")
-    if exploration:
+                    + "".join(f"<li>{esc(n)}</li>" for n in report.notes) + "</ul></section>")
+    if report.data_files:
         captions = {"samples.png": "random training images with their classes",
                     "class_histogram.png": "training images per class",
                     "per_class.png": "examples of every class"}
-        figures = "".join(figure(p, captions.get(p.rsplit("/", 1)[-1], p)) for p in exploration)
+        figures = "".join(figure(p, captions.get(p.rsplit("/", 1)[-1], p)) for p in report.data_files)
         body.append(f'<section class="card"><h2>The data</h2><div class="figures">{figures}</div></section>')
-    body += [model_section(record, artifacts.get(record.model) or {}) for record in records]
+    body += [model_section(record, report.model_files.get(record.model) or {}, report.captions) for record in records]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body><main>\n"

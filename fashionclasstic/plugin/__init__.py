@@ -1,0 +1,68 @@
+"""The pytest plugin: options and hooks only, registered through the ``pytest11`` entry point.
+
+The jobs live beside it: :mod:`.settings` reads the options, :mod:`.fixtures` provides the
+data and each model's case, :mod:`.timing` measures, :mod:`.session` collects and writes the
+results, :mod:`.scheduling` keeps a model on one xdist worker, and :mod:`.hookspec` lets
+other plugins extend the suite. It knows the registry and the case protocol, never any one model.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.plugin import hookspec
+from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found here by pytest)
+    fc_benchmark,
+    fc_case,
+    fc_data,
+    fc_dataset,
+    fc_settings,
+    fc_thresholds,
+    settings_key,
+)
+from fashionclasstic.plugin.session import ResultsSession, attach_record
+from fashionclasstic.plugin.settings import Settings, add_options
+from fashionclasstic.thresholds import load_thresholds
+
+MODEL_PARAMETER = "fc_model"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspec)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        settings = config.stash[settings_key] = Settings.from_config(config)
+        load_thresholds(settings.thresholds_path)
+    except FashionClassticError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not hasattr(config, "workerinput"):  # the controller, or a serial run
+        config.pluginmanager.register(ResultsSession(config, settings), "fashionclasstic-results")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getoption("dist") not in ("load", "loadgroup"):
+        return None
+    from fashionclasstic.plugin.scheduling import model_scheduler
+
+    return model_scheduler(config, log)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One case per selected model; session scope lets pytest group a model's cases."""
+    if MODEL_PARAMETER in metafunc.fixturenames:
+        models = metafunc.config.stash[settings_key].models
+        metafunc.parametrize(MODEL_PARAMETER, list(models), ids=list(models), scope="session")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    attach_record(item, call, outcome.get_result(), item.config.stash[settings_key])

@@ -1,0 +1,69 @@
+"""The suite's fixtures: the data once per session (or xdist worker), and each model's case.
+
+``fc_case`` is session-scoped and parametrized by ``fc_model``, so pytest itself runs a
+model's cases back to back, shares the built model between them, and tears it down before
+the next model starts: one model at a time holds memory.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fashionclasstic.cases import ModelCase
+from fashionclasstic.data import load_fashion_mnist
+from fashionclasstic.errors import FashionClassticError, ModelUnavailable
+from fashionclasstic.models import get_model_spec
+from fashionclasstic.plugin.settings import Settings
+from fashionclasstic.plugin.timing import CaseBenchmark
+from fashionclasstic.thresholds import load_thresholds, threshold_for
+
+settings_key = pytest.StashKey[Settings]()
+
+
+@pytest.fixture(scope="session")
+def fc_settings(pytestconfig: pytest.Config) -> Settings:
+    """The validated ``--fc-*`` options of this run."""
+    return pytestconfig.stash[settings_key]
+
+
+@pytest.fixture(scope="session")
+def fc_dataset(fc_settings: Settings):
+    """The canonical Fashion-MNIST split, loaded and verified once per session (or worker)."""
+    try:
+        return load_fashion_mnist(fc_settings.source, fc_settings.data_dir, download=fc_settings.download)
+    except FashionClassticError as exc:
+        pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+@pytest.fixture(scope="session")
+def fc_data(fc_dataset, fc_settings: Settings):
+    """The data of the chosen profile: the whole split, or its seeded stratified subsample."""
+    profile = fc_settings.profile
+    if profile.train_size is None and profile.test_size is None:
+        return fc_dataset
+    return fc_dataset.subsample(profile.train_size, profile.test_size, fc_settings.seed)
+
+
+@pytest.fixture(scope="session")
+def fc_thresholds(fc_settings: Settings):
+    return load_thresholds(fc_settings.thresholds_path)
+
+
+@pytest.fixture(scope="session")
+def fc_case(fc_model: str, fc_data, fc_settings: Settings, fc_thresholds):
+    """The model's case, shared by its training and inference tests, closed after the last."""
+    spec = get_model_spec(fc_model)
+    case = ModelCase(spec, fc_settings.profile, fc_settings.context(), fc_data,
+                     threshold_for(spec, fc_settings.profile.name, fc_thresholds))
+    try:
+        case.build()
+    except ModelUnavailable as exc:
+        pytest.skip(str(exc))
+    yield case
+    case.close()
+
+
+@pytest.fixture
+def fc_benchmark(benchmark, fc_case: ModelCase) -> CaseBenchmark:
+    """pytest-benchmark's fixture, bound to the model's case record."""
+    return CaseBenchmark(benchmark, fc_case)

@@ -1,0 +1,238 @@
+"""The results of a run, on the controller: records collected from every case (serially or
+from xdist workers), merged per model, written after each model and at the end, and shown.
+
+``results.json`` and its tables are rewritten atomically whenever a model's case reports, with
+``run.complete`` false until the session ends, so a killed run keeps every finished model.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from fashionclasstic.cases import new_record
+from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.models import get_model_spec
+from fashionclasstic.plugin.settings import Settings
+from fashionclasstic.records import CaseRecord, RunInfo, parse_case_name
+from fashionclasstic.thresholds import load_thresholds, threshold_for
+
+log = logging.getLogger(__name__)
+
+RECORD_PROPERTY = "fashionclasstic.record"
+RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+# Distribution names whose versions explain a difference between two runs.
+VERSIONED = ("fashionclasstic", "numpy", "scikit-learn", "xgboost", "tensorflow", "keras", "torch",
+             "transformers", "pytest", "pytest-benchmark", "pytest-xdist")
+
+
+def model_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("fc_model") if callspec is not None else None
+
+
+def status_of(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    if report.failed:
+        status = "failed" if report.when == "call" else "error"
+        message = str(call.excinfo.value) if call.excinfo else str(report.longrepr)
+        return status, message.strip().splitlines()[0][:300] if message.strip() else status
+    return "passed", ""
+
+
+def attach_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport, settings: Settings) -> None:
+    """Put the case's record on the report, which xdist carries to the controller."""
+    if isinstance(call.excinfo and call.excinfo.value, FashionClassticError):
+        report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    model = model_of(item)
+    if model is None or (report.when != "call" and report.outcome == "passed"):
+        return
+    case = item.funcargs.get("fc_case") if hasattr(item, "funcargs") else None
+    record = case.record if case is not None else placeholder_record(model, settings)
+    record.status, record.reason = status_of(report, call)
+    record.worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    report.user_properties.append((RECORD_PROPERTY, record.to_dict()))
+
+
+def placeholder_record(model: str, settings: Settings) -> CaseRecord:
+    """The record of a model whose case was never built (skipped, failed to set up, not run)."""
+    spec = get_model_spec(model)
+    try:
+        threshold = threshold_for(spec, settings.profile.name, load_thresholds(settings.thresholds_path))
+    except FashionClassticError:
+        threshold = None
+    return new_record(spec, settings.profile, settings.context(), threshold)
+
+
+class ResultsSession:
+    """Gathers the case records on the controller: the same path serially and under xdist."""
+
+    def __init__(self, config: pytest.Config, settings: Settings):
+        self.config, self.settings = config, settings
+        self.records: dict[str, CaseRecord] = {}
+        self.collected_models: set[str] | None = None  # None: not known (e.g. no collection here)
+        self.started = datetime.now(timezone.utc)
+        self.report_dir: Path | None = None  # once written: the run's folder, kept for later writes
+        self.report_error: str | None = None
+        self._machine: dict | None = None
+
+    # ----------------------------------------------------------------- collecting
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Only models whose cases survive ``-k``/``-m`` deselection can be reported as not run."""
+        if session.items:
+            self.collected_models = {model for model in map(model_of, session.items) if model}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        """The same under xdist, where only the workers collect and send their node ids."""
+        found = {case[1] for case in map(parse_case_name, ids) if case and case[1] in self.settings.models}
+        self.collected_models = (self.collected_models or set()) | found
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY:
+                self.add(CaseRecord.from_dict(value))
+                if report.when == "call" or report.outcome != "passed":
+                    self.write(complete=False, exitstatus=None)
+
+    def add(self, record: CaseRecord) -> None:
+        previous = self.records.get(record.model)
+        if previous is None:
+            self.records[record.model] = record
+        else:
+            previous.merge(record)
+        self.config.hook.pytest_fashionclasstic_record(record=self.records[record.model])
+
+    def all_records(self) -> list[CaseRecord]:
+        """Every model with a case in this run, those that never reported marked as not run (e.g.
+        Ctrl-C); models deselected with ``-k`` or ``-m`` are left out."""
+        records = dict(self.records)
+        selected = [m for m in self.settings.models if self.collected_models is None or m in self.collected_models]
+        for name in selected:
+            if name not in records:
+                record = placeholder_record(name, self.settings)
+                record.status, record.reason = "not run", "the session ended before this model ran"
+                records[name] = record
+        return list(records.values())
+
+    # ----------------------------------------------------------------- writing
+
+    def run_info(self, exitstatus: int | None, complete: bool) -> RunInfo:
+        config, settings = self.config, self.settings
+        finished = datetime.now(timezone.utc)
+        data_dir = settings.data_dir and str(Path(settings.data_dir).expanduser().resolve())
+        return RunInfo(
+            id=self.report_dir.name if self.report_dir and not settings.report_dir
+            else self.started.strftime(RUN_ID_FORMAT),
+            started=self.started.isoformat(timespec="seconds"),
+            finished=finished.isoformat(timespec="seconds"),
+            duration_seconds=round((finished - self.started).total_seconds(), 3),
+            exit_status=exitstatus, complete=complete, profile=settings.profile.name, seed=settings.seed,
+            threads_per_worker=settings.threads or max(1, (os.cpu_count() or 1) // max(1, xdist_workers(config))),
+            xdist_workers=xdist_workers(config),
+            pytest_args=[str(arg) for arg in config.invocation_params.args],
+            cwd=str(config.invocation_params.dir), versions=package_versions(),
+            machine=self.machine_info(), git=commit_info(config),
+            data={"source": settings.source, "data_dir": data_dir})
+
+    def machine_info(self) -> dict:
+        """pytest-benchmark's machine information (the same it stores in its JSON), plus memory."""
+        if self._machine is None:
+            hook = getattr(self.config.hook, "pytest_benchmark_generate_machine_info", None)
+            machine = dict(hook(config=self.config)) if hook is not None else {}
+            machine.update(platform=platform.platform(), cpu_count=os.cpu_count(), memory_bytes=memory_bytes())
+            self._machine = machine
+        return self._machine
+
+    def write(self, complete: bool, exitstatus: int | None) -> None:
+        """The results files (at the end, the whole report); a failure is remembered, not raised."""
+        if not self.records or not self.settings.write_report:
+            return
+        from fashionclasstic.reporting.publishers import write_report
+
+        publishers = None
+        if complete:
+            publishers = []
+            self.config.hook.pytest_fashionclasstic_publishers(publishers=publishers)
+        try:
+            self.report_dir = write_report(self.all_records(), self.run_info(exitstatus, complete),
+                                           self.report_dir or self.settings.report_dir,
+                                           results_only=not complete, extra_publishers=publishers)
+            self.report_error = None
+        except FashionClassticError as exc:
+            self.report_error = str(exc)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write the whole report, also after failures and Ctrl-C, for whatever finished; a
+        report that cannot be written fails the run."""
+        self.write(complete=True, exitstatus=int(exitstatus))
+        if self.report_error and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        if not self.records:
+            return
+        from fashionclasstic.reporting.tables import comparison_table
+
+        terminalreporter.write_sep("=", "FashionClasstic results")
+        terminalreporter.write_line(comparison_table(self.all_records()))
+        if self.report_dir:
+            terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
+        if self.report_error:
+            terminalreporter.write_line(f"report not written: {self.report_error}", red=True)
+
+
+def xdist_workers(config: pytest.Config) -> int:
+    """How many xdist workers ran the cases (0: no xdist)."""
+    value = config.getoption("numprocesses", None)
+    if isinstance(value, int):
+        return value
+    if value in ("auto", "logical"):
+        return os.cpu_count() or 1
+    try:
+        return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    except ValueError:
+        return 0
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of what a result depends on (``None``: not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def memory_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as lines:
+            for line in lines:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def commit_info(config: pytest.Config) -> dict:
+    """pytest-benchmark's commit information (``id``, ``dirty``, ``branch``) as ``commit``/``dirty``."""
+    hook = getattr(config.hook, "pytest_benchmark_generate_commit_info", None)
+    try:
+        info = dict(hook(config=config)) if hook is not None else {}
+    except Exception as exc:  # noqa: BLE001 - no git, or not a checkout: the run goes on
+        log.debug("no commit information: %s", exc)
+        info = {}
+    commit = info.get("id") if info.get("id") not in (None, "unknown") else None
+    return {"commit": commit, "dirty": info.get("dirty") if commit else None, "branch": info.get("branch")}

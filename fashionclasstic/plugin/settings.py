@@ -1,0 +1,129 @@
+"""The ``--fc-*`` options and ``fc_*`` ini settings of a run, read and checked once.
+
+Every mistake a user can make here ends the run at configure time, before any data is loaded,
+with one line naming the option and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fashionclasstic.data import SOURCES
+from fashionclasstic.errors import ConfigError
+from fashionclasstic.models import ModelContext, list_models
+from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
+
+OPTIONS = {  # --fc-<name>: (help, ini default)
+    "profile": (f"benchmark profile: {', '.join(PROFILES)} (default {DEFAULT_PROFILE})", DEFAULT_PROFILE),
+    "models": ("comma-separated model names or glob patterns to run (default: all)", "*"),
+    "data-dir": ("directory holding the four Fashion-MNIST archives (default: $FASHIONCLASSTIC_DATA, "
+                 "then the cache, Debian's package, Keras)", None),
+    "source": (f"where the data comes from: {', '.join(SOURCES)}", "archives"),
+    "seed": ("seed for subsampling, splits and every framework", "0"),
+    "threads": ("CPU threads per worker; 0 divides the cores among xdist workers", "0"),
+    "thresholds": ("a TOML thresholds file to gate against instead of the suite's own", None),
+    "weights-dir": ("directory of local pretrained weights for the pretrained models", None),
+    "report-dir": ("directory for the run's report (default .fashionclasstic/runs/<run id>)", None),
+}
+FLAGS = {
+    "no-download": "never try to download the data",
+    "no-report": "write no report files (the terminal table is still shown)",
+}
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fashionclasstic", "FashionClasstic benchmark suite")
+    for name, (help_text, default) in OPTIONS.items():
+        dest = "fc_" + name.replace("-", "_")
+        group.addoption(f"--fc-{name}", dest=dest, default=None, help=f"{help_text} (ini: {dest})")
+        parser.addini(dest, help=help_text, default=default)
+    for name, help_text in FLAGS.items():
+        group.addoption(f"--fc-{name}", action="store_true", dest="fc_" + name.replace("-", "_"), help=help_text)
+
+
+@dataclass(frozen=True)
+class Settings:
+    profile: Profile
+    models: tuple[str, ...]  # the selected models, resolved from the patterns
+    data_dir: str | None
+    source: str
+    seed: int
+    threads: int
+    thresholds_path: str | None
+    weights_dir: Path | None
+    report_dir: str | None
+    download: bool | None
+    write_report: bool
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        def value(name: str):
+            given = config.getoption(name)
+            return given if given is not None else (config.getini(name) or None)
+
+        source = value("fc_source")
+        if source not in SOURCES:
+            raise ConfigError(f"--fc-source {source!r}: choose one of {', '.join(SOURCES)}")
+        weights = value("fc_weights_dir")
+        write_report = not config.getoption("fc_no_report")
+        report_dir = value("fc_report_dir")
+        if report_dir and write_report:
+            check_writable_dir(report_dir, "--fc-report-dir")
+        return cls(
+            profile=get_profile(value("fc_profile")),
+            models=selected_models(value("fc_models")),
+            data_dir=value("fc_data_dir"), source=source,
+            seed=int_option("--fc-seed", value("fc_seed"), minimum=0),
+            threads=int_option("--fc-threads", value("fc_threads"), minimum=0),
+            thresholds_path=value("fc_thresholds"),
+            weights_dir=Path(weights).expanduser() if weights else None,
+            report_dir=report_dir,
+            download=False if config.getoption("fc_no_download") else None,
+            write_report=write_report)
+
+    def threads_per_worker(self) -> int:
+        if self.threads:
+            return self.threads
+        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+        return max(1, (os.cpu_count() or 1) // workers)
+
+    def context(self) -> ModelContext:
+        return ModelContext(seed=self.seed, threads=self.threads_per_worker(), weights_dir=self.weights_dir)
+
+
+def selected_models(patterns: str) -> tuple[str, ...]:
+    """The registered models the comma-separated names or glob patterns select, in order."""
+    selected: list[str] = []
+    for pattern in (p.strip() for p in patterns.split(",")):
+        if not pattern:
+            continue
+        matches = list_models(pattern)
+        if not matches:
+            raise ConfigError(f"--fc-models: {pattern!r} matches no registered model; "
+                              f"registered: {', '.join(list_models())}")
+        selected += [m for m in matches if m not in selected]
+    return tuple(selected)
+
+
+def int_option(name: str, raw, minimum: int) -> int:
+    try:
+        number = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} needs a whole number, got {raw!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def check_writable_dir(path: str, option: str) -> None:
+    """Refuse, before any training, a directory that could not be created or written."""
+    target = Path(path).expanduser().absolute()
+    existing = next(p for p in (target, *target.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"{option} {path}: {existing} is a file, not a directory; choose another path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: {existing} is not writable; choose a writable directory")

@@ -1,0 +1,275 @@
+"""The schema of a run: one :class:`CaseRecord` per model and one :class:`RunInfo` per run.
+
+This is the single definition every output derives from. Each field says, in its metadata,
+where it is shown (``table``: the terminal, Markdown and HTML comparison table; ``csv``;
+``summary``: each model's summary; ``bench``: pytest-benchmark's ``extra_info``), under which
+label and format, and, for a metric, the function that scores it. Adding a metric is one field:
+
+    balanced_accuracy: float | None = metric("bal. acc.", balanced_accuracy_score)
+
+Records are plain data (JSON-ready), so they travel from xdist workers to the controller and
+into ``results.json`` unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from fashionclasstic import metrics
+
+SCHEMA_VERSION = 2
+STATUSES = ("passed", "failed", "error", "skipped", "not run")
+# When two phases of one model disagree, the worse status is the model's.
+STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "failed": 3, "error": 4}
+VIEWS = frozenset({"table", "csv", "summary", "bench"})
+
+
+def column(default: Any = None, label: str = "", fmt: str = "", show: str = "csv summary", *,
+           factory: Callable[[], Any] | None = None, cell: Callable[[CaseRecord], str] | None = None,
+           score: Callable | None = None, rule: str = "") -> Any:
+    """A record field with its presentation.
+
+    ``show``: the views listing it; ``fmt``: a format spec (``.4f``) or ``count``/``bytes``;
+    ``cell``: a table cell built from the whole record; ``score``: ``f(y_true, y_pred)``
+    filling it after evaluation; ``rule``: the name ``compare --fail-on`` judges it by.
+    """
+    views = frozenset(show.split())
+    if not views <= VIEWS:
+        raise ValueError(f"unknown views {sorted(views - VIEWS)}; known: {sorted(VIEWS)}")
+    meta = {"label": label, "fmt": fmt, "show": views, "cell": cell, "score": score, "rule": rule}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def metric(label: str, score: Callable, fmt: str = ".4f", rule: str = "points") -> Any:
+    """A test-set metric: scored from the predictions, shown everywhere, judged in points."""
+    return column(None, label, fmt, "table csv summary bench", score=score, rule=rule)
+
+
+def status_text(record: CaseRecord) -> str:
+    """The status with its reason, untruncated (the terminal table shortens it)."""
+    return record.status if not record.reason else f"{record.status}: {record.reason}"
+
+
+@dataclass
+class CaseRecord:
+    model: str = column("", "model", show="table csv summary bench")
+    family: str = column("", "family / framework", show="table csv summary bench",
+                         cell=lambda r: f"{r.family} / {r.framework}")
+    framework: str = column("", show="csv summary bench")
+    description: str = column("")
+    pretrained: bool = column(False)
+    profile: str = column("", "profile", show="table csv summary bench")
+    seed: int = column(0, show="csv summary bench")
+    threads: int = column(0, show="csv summary bench")
+    n_train: int | None = column(None, show="csv summary bench")
+    n_validation: int | None = column(None)
+    n_test: int | None = column(None, show="csv summary bench")
+    accuracy: float | None = metric("accuracy", metrics.accuracy)
+    macro_f1: float | None = metric("macro-F1", metrics.macro_f1)
+    min_accuracy: float | None = column(None, "min. acc.", ".4f", "table csv summary bench")
+    gate: str = column("", "gate", show="table csv summary")  # derived: pass, FAIL, ungated
+    threshold_origin: str = column("")
+    train_seconds: float | None = column(None, "train s", ".1f", "table csv summary bench", rule="train_time")
+    inference_seconds: float | None = column(None, "infer s", ".3f", "table csv summary bench",
+                                             rule="inference_time")
+    inference_rounds: int = column(0)
+    inference_ms_per_image: float | None = column(None, "ms/img", ".4f", "table csv summary")  # derived
+    timing: str = column("", "timing", show="table csv summary bench")  # which clock: see TIMING_LEGEND
+    parameter_count: int | None = column(None, "params", "count", "table csv summary bench")
+    size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
+    status: str = column("not run", "status", show="table csv summary", cell=status_text)
+    reason: str = column("", show="csv")
+    worker: str = column("")
+    confusion: list[list[int]] | None = column(None, show="")  # rows: true class, columns: predicted
+    per_class: dict[str, dict[str, float]] | None = column(None, show="")
+    classification_report: str = column("", show="")
+    history: dict[str, list[float]] = column(factory=dict, show="")
+    feature_importances: list[float] | None = column(None, show="")
+    hyperparameters: dict[str, Any] = column(factory=dict, show="")
+
+    def __post_init__(self):
+        self.derive()
+
+    def derive(self) -> CaseRecord:
+        """Recompute the fields that follow from others."""
+        self.inference_ms_per_image = (None if self.inference_seconds is None or not self.n_test
+                                       else 1000.0 * self.inference_seconds / self.n_test)
+        self.gate = ("" if self.accuracy is None else "ungated" if self.min_accuracy is None
+                     else "pass" if self.accuracy >= self.min_accuracy else "FAIL")
+        return self
+
+    def score(self, y_true, y_pred) -> None:
+        """Fill every metric field from the test-set predictions."""
+        for f in fields(self):
+            if f.metadata.get("score") is not None:
+                setattr(self, f.name, float(f.metadata["score"](y_true, y_pred)))
+        self.derive()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self.derive())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseRecord:
+        known = {f.name for f in fields(cls)}
+        renamed = {"report": "classification_report"}  # schema 1
+        values = {renamed.get(k, k): v for k, v in data.items() if renamed.get(k, k) in known}
+        return cls(**values)
+
+    def merge(self, newer: CaseRecord) -> None:
+        """Take what a later phase of the same case learned (train, then inference); the
+        worse of the two statuses stays, with its reason."""
+        worst = max(self, newer, key=lambda r: STATUS_SEVERITY.get(r.status, 0))
+        status, reason = worst.status, worst.reason
+        for f in fields(self):
+            value = getattr(newer, f.name)
+            if value not in (None, "", [], {}, 0):
+                setattr(self, f.name, value)
+        self.status, self.reason = status, reason
+        self.derive()
+
+    def benchmark_info(self) -> dict[str, Any]:
+        """pytest-benchmark's ``extra_info``, so its JSON is a full record of the case."""
+        return {f.name: getattr(self, f.name) for f in columns("bench", type(self))}
+
+
+def columns(view: str, record_type: type = CaseRecord) -> list:
+    """The fields shown in ``view``, in the schema's order."""
+    return [f for f in fields(record_type) if view in f.metadata.get("show", ())]
+
+
+def rule_fields(record_type: type = CaseRecord) -> dict[str, str]:
+    """``{rule name: field name}`` for ``compare --fail-on``: metrics by their field name
+    (judged in points), times by their rule name (judged in percent)."""
+    return {(f.name if f.metadata["rule"] == "points" else f.metadata["rule"]): f.name
+            for f in fields(record_type) if f.metadata.get("rule")}
+
+
+def point_rules(record_type: type = CaseRecord) -> set[str]:
+    return {f.name for f in fields(record_type) if f.metadata.get("rule") == "points"}
+
+
+def format_value(value: Any, fmt: str) -> str:
+    if value is None or value == "":
+        return ""
+    if fmt == "count":
+        return _scaled(value, (("G", 1e9), ("M", 1e6), ("k", 1e3)), "{:.1f}{}", str(value))
+    if fmt == "bytes":
+        return _scaled(value, (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)), "{:.1f} {}", f"{value} B")
+    return format(value, fmt) if fmt else str(value)
+
+
+def _scaled(value, units, pattern: str, small: str) -> str:
+    for unit, size in units:
+        if value >= size:
+            return pattern.format(value / size, unit)
+    return small
+
+
+def cell_text(record: CaseRecord, f) -> str:
+    """A field of a record as the tables show it."""
+    if f.metadata.get("cell") is not None:
+        return f.metadata["cell"](record)
+    return format_value(getattr(record, f.name), f.metadata.get("fmt", ""))
+
+
+def sort_records(records: Iterable[CaseRecord]) -> list[CaseRecord]:
+    """Best accuracy first; models without an accuracy last, in their original order."""
+    return sorted(records, key=lambda r: (r.accuracy is None, -(r.accuracy or 0.0)))
+
+
+def best_model(records: Iterable[CaseRecord]) -> str | None:
+    """The model the tables mark ``best``: the highest accuracy, if any model has one."""
+    ordered = sort_records(records)
+    return ordered[0].model if ordered and ordered[0].accuracy is not None else None
+
+
+_CASE_NAME = re.compile(r"^test_(train|inference)\[(.+)\]$")
+
+
+def parse_case_name(name: str) -> tuple[str, str] | None:
+    """``(phase, model)`` of a benchmark case from its name or node id
+    (``benchmarks/test_models.py::test_train[logreg]`` -> ``("train", "logreg")``)."""
+    found = _CASE_NAME.match(name.rsplit("::", 1)[-1])
+    return (found.group(1), found.group(2)) if found else None
+
+
+# --------------------------------------------------------------------------- the run
+
+EXIT_STATUS = {0: "all passed", 1: "tests failed", 2: "interrupted", 3: "internal error",
+               4: "usage error", 5: "no tests collected"}
+TIMING_LEGEND = {
+    "pytest-benchmark": "timed by pytest-benchmark (pedantic rounds; inference: median of the rounds)",
+    "wall-clock": "pytest-benchmark was off (xdist or --benchmark-disable): the same calls timed "
+                  "with time.perf_counter",
+}
+
+
+@dataclass
+class RunInfo:
+    """Everything needed to reproduce or explain a run, recorded next to its results."""
+
+    id: str = ""
+    started: str = ""
+    finished: str = ""
+    duration_seconds: float | None = None
+    exit_status: int | None = None
+    complete: bool = False  # the session ended normally (not killed)
+    profile: str = ""
+    seed: int = 0
+    threads_per_worker: int | None = None
+    xdist_workers: int = 0
+    pytest_args: list[str] = field(default_factory=list)
+    cwd: str = ""
+    versions: dict[str, str | None] = field(default_factory=dict)
+    machine: dict[str, Any] = field(default_factory=dict)  # pytest-benchmark's, plus memory
+    git: dict[str, Any] = field(default_factory=dict)  # commit, dirty, branch (pytest-benchmark's)
+    data: dict[str, Any] = field(default_factory=dict)  # source, data_dir, loaded_from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> RunInfo:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known and v is not None})
+
+    @property
+    def processor(self) -> str:
+        cpu = self.machine.get("cpu") if isinstance(self.machine.get("cpu"), dict) else {}
+        return str(cpu.get("brand_raw") or self.machine.get("processor") or "?")
+
+    def display_items(self) -> list[tuple[str, str]]:
+        """The run as (label, text) pairs, shared by ``results.md`` and ``index.html``."""
+        machine, git, data = self.machine, self.git, self.data
+        memory = machine.get("memory_bytes")
+        commit = git.get("commit")
+        duration = f" ({self.duration_seconds:.0f} s)" if isinstance(self.duration_seconds, (int, float)) else ""
+        status = ("?" if self.exit_status is None
+                  else f"{self.exit_status} ({EXIT_STATUS.get(self.exit_status, 'unknown')})")
+        if not self.complete:
+            status += ", run incomplete (still running, or killed)"
+        return [
+            ("run", self.id or "?"),
+            ("started", self.started or "?"),
+            ("finished", (self.finished or "?") + duration),
+            ("exit status", status),
+            ("profile", self.profile or "?"),
+            ("seed", str(self.seed)),
+            ("threads per worker", str(self.threads_per_worker or "?")),
+            ("xdist workers", str(self.xdist_workers or "none (serial)")),
+            ("machine", machine.get("platform") or " ".join(
+                str(machine[k]) for k in ("system", "release", "machine") if machine.get(k)) or "?"),
+            ("CPU", f"{self.processor}, {machine.get('cpu_count') or '?'} logical cores"),
+            ("memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, (int, float)) else "?"),
+            ("commit", "unknown (not a git checkout)" if not commit else
+             f"{commit}{' (with uncommitted changes)' if git.get('dirty') else ''}"),
+            ("data", data.get("loaded_from") or f"{data.get('source', '?')}"
+             + (f" from {data['data_dir']}" if data.get("data_dir") else "")),
+            ("pytest arguments", " ".join(self.pytest_args) or "(none)"),
+            ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items() if v)),
+        ]
