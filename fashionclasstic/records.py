@@ -21,9 +21,9 @@ from typing import Any
 from fashionclasstic import metrics
 
 SCHEMA_VERSION = 2
-STATUSES = ("passed", "failed", "error", "skipped", "not run")
+STATUSES = ("passed", "failed", "error", "crashed", "skipped", "not run")
 # When two phases of one model disagree, the worse status is the model's.
-STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "failed": 3, "error": 4}
+STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "failed": 3, "error": 4, "crashed": 5}
 VIEWS = frozenset({"table", "csv", "summary", "bench"})
 
 
@@ -227,7 +227,8 @@ class RunInfo:
     cwd: str = ""
     versions: dict[str, str | None] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)  # pytest-benchmark's, plus memory
-    git: dict[str, Any] = field(default_factory=dict)  # commit, dirty, branch (pytest-benchmark's)
+    git: dict[str, Any] = field(default_factory=dict)  # where pytest ran: commit, dirty, branch (pytest-benchmark's)
+    suite: dict[str, Any] = field(default_factory=dict)  # fashionclasstic's version, and commit from a checkout
     data: dict[str, Any] = field(default_factory=dict)  # source, data_dir, loaded_from
 
     def to_dict(self) -> dict[str, Any]:
@@ -237,6 +238,15 @@ class RunInfo:
     def from_dict(cls, data: dict[str, Any] | None) -> RunInfo:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known and v is not None})
+
+    def suite_text(self) -> str:
+        if not self.suite:
+            return "?"
+        text = f"fashionclasstic {self.suite.get('version') or '?'}"
+        if self.suite.get("commit"):
+            changes = " with uncommitted changes" if self.suite.get("dirty") else ""
+            return f"{text}, commit {self.suite['commit']}{changes}"
+        return f"{text} (installed, no checkout)"
 
     @property
     def processor(self) -> str:
@@ -268,6 +278,7 @@ class RunInfo:
             ("memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, (int, float)) else "?"),
             ("commit", "unknown (not a git checkout)" if not commit else
              f"{commit}{' (with uncommitted changes)' if git.get('dirty') else ''}"),
+            ("suite", self.suite_text()),
             ("data", data.get("loaded_from") or f"{data.get('source', '?')}"
              + (f" from {data['data_dir']}" if data.get("data_dir") else "")),
             ("pytest arguments", " ".join(self.pytest_args) or "(none)"),

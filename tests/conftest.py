@@ -60,6 +60,7 @@ def isolated_locations(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("FASHIONCLASSTIC_DATA", raising=False)
+    monkeypatch.delenv("KERAS_HOME", raising=False)
     monkeypatch.setattr(archives, "DEBIAN_DIR", tmp_path / "debian")
     monkeypatch.setattr(archives, "MIRRORS", ())
     return tmp_path

@@ -51,6 +51,13 @@ def test_search_order_cache_before_debian_before_keras(synthetic_official, isola
     assert keras.is_dir()
 
 
+def test_the_keras_cache_follows_keras_home(synthetic_official, isolated_locations, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(isolated_locations / "elsewhere"))
+    synthetic_official(isolated_locations / "elsewhere/datasets/fashion-mnist")
+    loaded = load_archives(download=False)
+    assert loaded.source == f"the Keras cache ({isolated_locations / 'elsewhere/datasets/fashion-mnist'})"
+
+
 def test_nothing_found_lists_what_was_tried_and_the_fixes(synthetic_official, isolated_locations):
     with pytest.raises(DataError) as raised:
         load_archives()

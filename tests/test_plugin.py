@@ -25,6 +25,13 @@ class Broken(BaseClassifier):
 @register_model("broken", family="test", framework="none")
 def broken(params, context):
     return Broken()
+
+
+@register_model("broken_free", family="prototype", framework="scikit-learn")
+def broken_free(params, context):
+    """Ungated: no threshold anywhere."""
+    from sklearn.neighbors import NearestCentroid
+    return SklearnClassifier(estimator=NearestCentroid())
 '''
 
 
@@ -173,3 +180,30 @@ def test_models_deselected_with_k_are_not_reported_as_not_run(suite, workers):
     result.stdout.fnmatch_lines(["*centroid*pass*passed*"])
     table = result.stdout.str().split("FashionClasstic results", 1)[1]
     assert "decision_tree" not in table and "not run" not in table
+
+
+def test_user_thresholds_add_to_the_suites_and_ungated_models_are_named(suite, tmp_path):
+    user = tmp_path / "mine.toml"
+    user.write_text("[decision_tree.smoke]\nmin_accuracy = 0.99\n")
+    result = run(suite, "--fc-models=decision_tree,svm,broken_free", f"--fc-thresholds={user}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*decision_tree: accuracy 0.7470 is below the minimum 0.9900*",
+                                 "*svm*0.8495*0.8395*pass*passed*",
+                                 "ungated (no minimum accuracy for profile smoke*): broken_free"])
+
+
+def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, official_data_dir, tmp_path,
+                                                                         monkeypatch):
+    """What a user does with the suite pip-installed: no checkout, their own models module."""
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    project = pytester.mkdir("myproject")
+    (project / "my_models.py").write_text(USER_CONFTEST.replace("centroid", "my_centroid"))
+    monkeypatch.chdir(project)
+    result = pytester.runpytest_subprocess("--pyargs", "fashionclasstic.benchmarks", "--fc-import=my_models.py",
+                                           "--fc-models=my_centroid", "--fc-profile=smoke",
+                                           f"--fc-data-dir={official_data_dir}", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*my_centroid*prototype*pass*passed*"])
+    missing = pytester.runpytest_subprocess("--pyargs", "fashionclasstic.benchmarks", "--fc-import=nope.py")
+    assert missing.ret == pytest.ExitCode.USAGE_ERROR
+    missing.stderr.fnmatch_lines(["ERROR: --fc-import nope.py: no such file"])

@@ -3,7 +3,7 @@ import pytest
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models import list_models
 from fashionclasstic.profiles import PROFILES, get_profile
-from fashionclasstic.thresholds import load_thresholds
+from fashionclasstic.thresholds import default_thresholds_path, load_thresholds, read_thresholds
 
 GOOD = """
 [logreg.smoke]
@@ -53,7 +53,20 @@ def test_the_shipped_file_is_valid_and_gates_every_builtin_model():
 ])
 def test_mistakes_are_named(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
-        load_thresholds(write(tmp_path, text))
+        read_thresholds(write(tmp_path, text), strict=True)
+
+
+def test_a_users_file_adds_to_the_suites_and_may_hold_only_min_accuracy(tmp_path):
+    thresholds = load_thresholds(write(tmp_path, "[decision_tree.smoke]\nmin_accuracy = 0.99\n[knn.smoke]\n"
+                                                 "min_accuracy = 0.7\n"))
+    assert thresholds[("decision_tree", "smoke")].min_accuracy == 0.99
+    assert thresholds[("knn", "smoke")].origin == str(tmp_path / "thresholds.toml")
+    suite = read_thresholds(default_thresholds_path(), strict=True)
+    assert thresholds[("logreg", "smoke")] == suite[("logreg", "smoke")]  # kept
+    with pytest.raises(ConfigError, match=r"\[knn.smoke\]: needs min_accuracy, and may record only"):
+        load_thresholds(write(tmp_path, "[knn.smoke]\nmeasured = 0.7\n"))
+    with pytest.raises(ConfigError, match="must equal measured - margin"):  # what it records must agree
+        load_thresholds(write(tmp_path, "[knn.smoke]\nmin_accuracy = 0.5\nmeasured = 0.7\nmargin = 0.01\n"))
 
 
 def test_missing_file_is_a_config_error(tmp_path):

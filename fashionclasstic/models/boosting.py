@@ -11,15 +11,36 @@ sooner.
 from __future__ import annotations
 
 import pickle
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from fashionclasstic import progress
 from fashionclasstic.models.base import BaseClassifier, flat, json_scalars, pixel_importances
 from fashionclasstic.models.registry import register_model
 
 
+def round_progress(name: str, total: int):
+    """An XGBoost callback reporting each boosting round and its validation accuracy."""
+    from xgboost.callback import TrainingCallback
+
+    class RoundProgress(TrainingCallback):
+        started = time.perf_counter()
+
+        def after_iteration(self, model, epoch: int, evals_log) -> bool:
+            split = "validation_1" if "validation_1" in evals_log else "validation_0"
+            errors = (evals_log.get(split) or {}).get("merror") or []
+            key = "val_accuracy" if split == "validation_1" else "accuracy"
+            progress.report(name, epoch + 1, total, "round", self.started,
+                            **({key: 1.0 - errors[-1]} if errors else {}))
+            return False  # never stops training
+
+    return RoundProgress()
+
+
 @dataclass
 class XGBoostClassifier(BaseClassifier):
+    name: str = "xgboost"
     params: dict[str, Any] = None
     seed: int = 0
     n_jobs: int = -1
@@ -43,7 +64,12 @@ class XGBoostClassifier(BaseClassifier):
         if validation is not None:
             eval_set.append((self._inputs(validation.x), validation.y))
             self.model.set_params(early_stopping_rounds=self.early_stopping_rounds)
-        self.model.fit(inputs, y, eval_set=eval_set, verbose=False)
+        # Set as attributes: set_params on a fitted model would push every parameter to its booster.
+        self.model.callbacks = [round_progress(self.name, self.model.n_estimators)]
+        try:
+            self.model.fit(inputs, y, eval_set=eval_set, verbose=False)
+        finally:
+            self.model.callbacks = None  # the fitted model stays picklable and plain
         self.history = _history(self.model.evals_result())
         return self
 
@@ -89,4 +115,5 @@ def xgboost(params, context):
     """Histogram gradient boosting, one tree per class per round, early-stopped."""
     from fashionclasstic.models.features import ImageFeatures
 
-    return XGBoostClassifier(params=params, seed=context.seed, n_jobs=context.n_jobs, features=ImageFeatures())
+    return XGBoostClassifier(name="xgboost", params=params, seed=context.seed, n_jobs=context.n_jobs,
+                             features=ImageFeatures())

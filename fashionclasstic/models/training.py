@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from fashionclasstic import progress
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models.base import BaseClassifier, json_scalars
 from fashionclasstic.models.registry import ModelContext
@@ -58,11 +59,13 @@ class EpochTracker:
 
     model_name: str
     patience: int | None = None
+    planned: int | None = None
     history: dict[str, list[float]] = field(default_factory=dict)
     best_accuracy: float = -1.0
     best_epoch: int = 0
     epochs_done: int = 0
     _started: float = field(default_factory=time.perf_counter)
+    _training_started: float = field(default_factory=time.perf_counter)
 
     def start_epoch(self) -> None:
         self._started = time.perf_counter()
@@ -78,6 +81,8 @@ class EpochTracker:
                  self.model_name, self.epochs_done, metrics.get("loss", float("nan")),
                  metrics.get("accuracy", float("nan")), metrics.get("val_loss", float("nan")),
                  metrics.get("val_accuracy", float("nan")), seconds)
+        progress.report(self.model_name, self.epochs_done, self.planned, "epoch", self._training_started,
+                        **{k: v for k, v in metrics.items() if k in ("accuracy", "val_accuracy")})
         accuracy = metrics.get("val_accuracy")
         if accuracy is not None and accuracy > self.best_accuracy:
             self.best_accuracy, self.best_epoch = accuracy, self.epochs_done
@@ -115,7 +120,7 @@ class NetworkClassifier(BaseClassifier):
         ``train_epoch(images, rng)`` and ``evaluate(validation)`` return metric dicts;
         ``snapshot()`` copies the weights and ``restore(copy)`` puts them back.
         """
-        tracker = EpochTracker(self.name, self.setting("patience"))
+        tracker = EpochTracker(self.name, self.setting("patience"), self.setting("epochs"))
         rng = np.random.default_rng(self.context.seed)
         best = None
         for _ in range(self.setting("epochs")):

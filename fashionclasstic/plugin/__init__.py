@@ -1,9 +1,10 @@
 """The pytest plugin: options and hooks only, registered through the ``pytest11`` entry point.
 
 The jobs live beside it: :mod:`.settings` reads the options, :mod:`.fixtures` provides the
-data and each model's case, :mod:`.timing` measures, :mod:`.session` collects and writes the
-results, :mod:`.scheduling` keeps a model on one xdist worker, and :mod:`.hookspec` lets
-other plugins extend the suite. It knows the registry and the case protocol, never any one model.
+data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress,
+:mod:`.session` collects and writes the results, :mod:`.scheduling` keeps a model on one
+xdist worker, and :mod:`.hookspec` lets other plugins extend the suite. It knows the
+registry and the case protocol, never any one model.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
     fc_thresholds,
     settings_key,
 )
+from fashionclasstic.plugin.live import LiveProgress
 from fashionclasstic.plugin.session import ResultsSession, attach_record
 from fashionclasstic.plugin.settings import Settings, add_options
 from fashionclasstic.thresholds import load_thresholds
@@ -44,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
         config.pluginmanager.register(ResultsSession(config, settings), "fashionclasstic-results")
+    config.pluginmanager.register(LiveProgress(config), "fashionclasstic-progress")
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -11,6 +11,7 @@ import importlib.metadata
 import logging
 import os
 import platform
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from fashionclasstic.cases import new_record
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.models import get_model_spec
+from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.records import CaseRecord, RunInfo, parse_case_name
 from fashionclasstic.thresholds import load_thresholds, threshold_for
@@ -98,11 +100,28 @@ class ResultsSession:
         self.collected_models = (self.collected_models or set()) | found
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name == RECORD_PROPERTY:
-                self.add(CaseRecord.from_dict(value))
-                if report.when == "call" or report.outcome != "passed":
-                    self.write(complete=False, exitstatus=None)
+        properties = dict(report.user_properties)
+        if RECORD_PROPERTY in properties:
+            self.add(CaseRecord.from_dict(properties[RECORD_PROPERTY]))
+        elif CRASH_PROPERTY in properties or (report.failed and report.when not in ("setup", "call", "teardown")):
+            self.add_crash(report, properties.get(CRASH_PROPERTY))
+        else:
+            return
+        if report.when != "teardown":
+            self.write(complete=False, exitstatus=None)
+
+    def add_crash(self, report: pytest.TestReport, skipped_reason: str | None) -> None:
+        """A case whose worker died (reported by xdist), or a case of that model never run."""
+        case = parse_case_name(report.nodeid)
+        if case is None or case[1] not in self.settings.models:
+            return
+        record = placeholder_record(case[1], self.settings)
+        if skipped_reason is not None:
+            record.status, record.reason = "skipped", skipped_reason
+        else:
+            reasons = self.config.stash.get(crash_reasons_key, {})
+            record.status, record.reason = "crashed", reasons.get(report.nodeid) or str(report.longrepr)
+        self.add(record)
 
     def add(self, record: CaseRecord) -> None:
         previous = self.records.get(record.model)
@@ -141,7 +160,7 @@ class ResultsSession:
             xdist_workers=xdist_workers(config),
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
-            machine=self.machine_info(), git=commit_info(config),
+            machine=self.machine_info(), git=commit_info(config), suite=suite_info(),
             data={"source": settings.source, "data_dir": data_dir})
 
     def machine_info(self) -> dict:
@@ -183,8 +202,14 @@ class ResultsSession:
             return
         from fashionclasstic.reporting.tables import comparison_table
 
+        records = self.all_records()
         terminalreporter.write_sep("=", "FashionClasstic results")
-        terminalreporter.write_line(comparison_table(self.all_records()))
+        terminalreporter.write_line(comparison_table(records))
+        ungated = [r.model for r in records if r.gate == "ungated"]
+        if ungated:
+            terminalreporter.write_line(
+                f"ungated (no minimum accuracy for profile {self.settings.profile.name} in the suite's thresholds, "
+                f"--fc-thresholds or register_model(min_accuracy=...)): {', '.join(ungated)}", yellow=True)
         if self.report_dir:
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         if self.report_error:
@@ -224,6 +249,25 @@ def memory_bytes() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def suite_info() -> dict:
+    """The suite's own version, and its commit when it runs from a checkout (editable install)."""
+    import fashionclasstic
+
+    package = Path(fashionclasstic.__file__).resolve().parent
+    info = {"version": fashionclasstic.__version__, "commit": None, "dirty": None}
+    try:
+        top = subprocess.run(["git", "-C", str(package), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        if Path(top, "fashionclasstic", "__init__.py").resolve() == package / "__init__.py":
+            info["commit"] = subprocess.run(["git", "-C", top, "rev-parse", "HEAD"], capture_output=True,
+                                            text=True, timeout=10, check=True).stdout.strip()
+            info["dirty"] = bool(subprocess.run(["git", "-C", top, "status", "--porcelain", "--untracked-files=no"],
+                                                capture_output=True, text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
 
 
 def commit_info(config: pytest.Config) -> dict:

@@ -6,7 +6,10 @@ with one line naming the option and what to do.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_pro
 OPTIONS = {  # --fc-<name>: (help, ini default)
     "profile": (f"benchmark profile: {', '.join(PROFILES)} (default {DEFAULT_PROFILE})", DEFAULT_PROFILE),
     "models": ("comma-separated model names or glob patterns to run (default: all)", "*"),
+    "import": ("comma-separated modules or .py files to import first: they register your models "
+               "(for running the suite's cases from your own project)", None),
     "data-dir": ("directory holding the four Fashion-MNIST archives (default: $FASHIONCLASSTIC_DATA, "
                  "then the cache, Debian's package, Keras)", None),
     "source": (f"where the data comes from: {', '.join(SOURCES)}", "archives"),
@@ -70,6 +75,7 @@ class Settings:
             raise ConfigError(f"--fc-source {source!r}: choose one of {', '.join(SOURCES)}")
         weights = value("fc_weights_dir")
         write_report = not config.getoption("fc_no_report")
+        import_user_modules(value("fc_import"))
         report_dir = value("fc_report_dir")
         if report_dir and write_report:
             check_writable_dir(report_dir, "--fc-report-dir")
@@ -93,6 +99,32 @@ class Settings:
 
     def context(self) -> ModelContext:
         return ModelContext(seed=self.seed, threads=self.threads_per_worker(), weights_dir=self.weights_dir)
+
+
+def import_user_modules(names: str | None) -> None:
+    """Import the modules or files named by ``--fc-import``, once each; they call register_model."""
+    for name in (n.strip() for n in (names or "").split(",")):
+        if not name:
+            continue
+        try:
+            if name.endswith(".py") or os.sep in name:
+                path = Path(name).expanduser().resolve()
+                if not path.is_file():
+                    raise ConfigError(f"--fc-import {name}: no such file")
+                module_name = f"fashionclasstic_user_{path.stem}_{abs(hash(str(path)))}"
+                if module_name not in sys.modules:
+                    spec = importlib.util.spec_from_file_location(module_name, path)
+                    module = importlib.util.module_from_spec(spec)
+                    sys.modules[module_name] = module
+                    spec.loader.exec_module(module)
+            else:
+                if os.getcwd() not in sys.path:
+                    sys.path.insert(0, os.getcwd())
+                importlib.import_module(name)
+        except ConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the user's module: one line, not its traceback
+            raise ConfigError(f"--fc-import {name}: cannot import it ({type(exc).__name__}: {exc})") from None
 
 
 def selected_models(patterns: str) -> tuple[str, ...]:

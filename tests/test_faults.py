@@ -1,0 +1,99 @@
+"""Faults: a worker or process that dies, bad input, and what survives them."""
+
+import json
+import shutil
+
+import pytest
+
+CRASHER = '''
+import os
+import signal
+
+from fashionclasstic import register_model
+from fashionclasstic.models import BaseClassifier, SklearnClassifier
+
+
+class Crasher(BaseClassifier):
+    def fit(self, x, y, validation=None):
+        os.kill(os.getpid(), signal.SIGKILL)  # as a segfault or the OOM killer would
+
+
+@register_model("crasher", family="test", framework="none")
+def crasher(params, context):
+    return Crasher()
+
+
+@register_model("centroid", family="prototype", framework="scikit-learn")
+def centroid(params, context):
+    from sklearn.neighbors import NearestCentroid
+    return SklearnClassifier(estimator=NearestCentroid())
+'''
+
+
+@pytest.fixture
+def suite(pytester, official_data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    pytester.makepyfile(crasher_models=CRASHER)
+    shutil.copy(pytest.importorskip("fashionclasstic").__file__.replace("__init__.py", "")
+                + "../benchmarks/test_models.py", pytester.path / "test_models.py")
+    pytester.data_dir = official_data_dir
+    return pytester
+
+
+def run(suite, *args, timeout=240):
+    return suite.runpytest_subprocess("-p", "crasher_models", f"--fc-data-dir={suite.data_dir}",
+                                      "--fc-profile=smoke", f"--fc-report-dir={suite.path / 'report'}", *args,
+                                      timeout=timeout)
+
+
+def results(suite) -> dict:
+    return json.loads((suite.path / "report/results.json").read_text())
+
+
+def test_a_crashing_worker_ends_its_model_only_and_the_run_ends_by_itself(suite):
+    result = run(suite, "-n", "2", "--fc-models=centroid,crasher,decision_tree")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=4, failed=1, skipped=1)
+    assert result.stdout.str().count("test_train[crasher]") <= 3  # never retried on another worker
+    models = {m["model"]: m for m in results(suite)["models"]}
+    assert models["crasher"]["status"] == "crashed"
+    assert "killed by SIGKILL" in models["crasher"]["reason"] and "test_train[crasher]" in models["crasher"]["reason"]
+    assert models["centroid"]["status"] == models["decision_tree"]["status"] == "passed"
+    result.stdout.fnmatch_lines(["*crasher*crashed: worker gw* crashed (killed by SIGKILL)*"])
+    assert results(suite)["run"]["complete"] is True
+
+
+def test_a_killed_serial_run_keeps_every_finished_model(suite):
+    result = run(suite, "--fc-models=centroid,decision_tree,crasher")
+    assert result.ret == -9  # the process itself was killed
+    saved = results(suite)
+    assert saved["run"]["complete"] is False
+    assert {m["model"]: m["status"] for m in saved["models"]} == {
+        "centroid": "passed", "decision_tree": "passed", "crasher": "not run"}
+
+
+def test_a_report_that_cannot_be_written_fails_the_run(suite, tmp_path):
+    report = tmp_path / "report"
+    result = suite.runpytest_subprocess("-p", "crasher_models", f"--fc-data-dir={suite.data_dir}",
+                                        "--fc-profile=smoke", f"--fc-report-dir={report}", "--fc-models=centroid",
+                                        "-p", "report_blocker")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*report not written: cannot write the report to*"])
+
+
+@pytest.fixture(autouse=True)
+def report_blocker(pytester):
+    """A plugin that replaces the report folder by a file once the last case has run."""
+    pytester.makepyfile(report_blocker='''
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    report = Path(session.config.getoption("fc_report_dir"))
+    shutil.rmtree(report, ignore_errors=True)
+    report.write_text("in the way")
+''')
