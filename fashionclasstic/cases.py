@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import statistics
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,12 +19,15 @@ from fashionclasstic.metrics import as_predictions, evaluate
 from fashionclasstic.models import ModelContext, ModelSpec
 from fashionclasstic.profiles import Profile
 from fashionclasstic.records import CaseRecord
+from fashionclasstic.stats import spread
 from fashionclasstic.thresholds import Threshold
 
 log = logging.getLogger(__name__)
 
-INFERENCE_BUDGET_S = 3.0  # time spent on repeated inference rounds, when one round is cheap
-MAX_INFERENCE_ROUNDS = 10
+INFERENCE_BUDGET_S = 3.0  # a cheap prediction is repeated for about this long...
+MAX_INFERENCE_ROUNDS = 10  # ... up to this many rounds
+MIN_INFERENCE_ROUNDS = 5  # at least this many, unless they would take longer than:
+SLOW_INFERENCE_BUDGET_S = 60.0
 
 
 def new_record(spec: ModelSpec, profile: Profile, context: ModelContext, threshold: Threshold | None = None,
@@ -36,29 +41,46 @@ def new_record(spec: ModelSpec, profile: Profile, context: ModelContext, thresho
 
 
 class ModelCase:
-    """The state one model carries from its training case to its inference case."""
+    """The state one model carries from its training case to its inference case.
+
+    With ``repeats`` > 1 the training case trains a fresh model per seed (``seed``,
+    ``seed + 1``, ...); the record holds every repeat, and the mean and spread of the scores.
+    The last repeat's model is the one evaluated in detail and timed for inference.
+    """
 
     def __init__(self, spec: ModelSpec, profile: Profile, context: ModelContext, data: FashionMNIST,
-                 threshold: Threshold | None):
+                 threshold: Threshold | None, repeats: int = 1):
         self.spec, self.profile, self.context, self.data = spec, profile, context, data
+        self.repeats = repeats
+        self.round_context = context
         self.model = None
         self.trained = False
         self.first_prediction_seconds: float | None = None
         self.record = new_record(spec, profile, context, threshold, n_test=len(data.y_test))
 
-    def build(self) -> None:
-        """A fresh, unfitted model (raises :class:`ModelUnavailable` when it cannot run here)."""
-        self.model = self.spec.build(self.profile.name, self.context)
+    def build(self, round_index: int = 0) -> None:
+        """A fresh, unfitted model for the round's seed (raises :class:`ModelUnavailable`
+        when it cannot run here)."""
+        self.close()
+        self.round_context = replace(self.context, seed=self.context.seed + round_index)
+        self.model = self.spec.build(self.profile.name, self.round_context)
+
+    def start_round(self, round_index: int) -> None:
+        """Before each training round: the model the case was set up with for the first round
+        (seed ``seed``), a fresh one for every later round (``seed + round_index``)."""
+        if round_index > 0 or self.model is None or self.trained:
+            self.build(round_index)
 
     def fit(self) -> None:
+        seed = self.round_context.seed
         if self.spec.uses_validation:
-            x, y, validation = self.data.validation_split(self.profile.validation_fraction, self.context.seed)
+            x, y, validation = self.data.validation_split(self.profile.validation_fraction, seed)
         else:
             x, y, validation = self.data.x_train, self.data.y_train, None
         self.record.n_train = len(y)
         self.record.n_validation = len(validation.y) if validation is not None else 0
         log.info("%s: training on %d images (%d held out for validation), profile %s, seed %d",
-                 self.spec.name, len(y), self.record.n_validation, self.profile.name, self.context.seed)
+                 self.spec.name, len(y), self.record.n_validation, self.profile.name, seed)
         self.model.fit(x, y, validation)
         self.trained = True
 
@@ -66,7 +88,8 @@ class ModelCase:
         return np.asarray(self.model.predict(self.data.x_test))
 
     def evaluate(self) -> None:
-        """Predict the test set once and record every metric and what the model can tell."""
+        """Predict the test set once and record every metric and what the model can tell;
+        with repeats, also this repeat's scores."""
         started = time.perf_counter()  # only to choose the number of inference rounds
         predictions = as_predictions(self.data.y_test, self.predict_test())
         self.first_prediction_seconds = time.perf_counter() - started
@@ -78,28 +101,50 @@ class ModelCase:
         record.parameter_count = self.model.parameter_count()
         record.size_bytes = self.model.size_bytes()
         record.history = {k: [float(v) for v in values] for k, values in (self.model.history or {}).items()}
+        record.epoch_seconds = record.history.get("seconds", [])
         importances = self.model.feature_importances()
         record.feature_importances = None if importances is None else [float(v) for v in np.ravel(importances)]
         record.hyperparameters = jsonable(self.model.describe())
-        log.info("%s: test accuracy %.4f, macro-F1 %.4f", self.spec.name, record.accuracy, record.macro_f1)
+        record.evaluated_seed = self.round_context.seed
+        record.repeats.append({"seed": self.round_context.seed, "accuracy": record.accuracy,
+                               "macro_f1": record.macro_f1})
+        log.info("%s: test accuracy %.4f, macro-F1 %.4f (seed %d)", self.spec.name, record.accuracy,
+                 record.macro_f1, self.round_context.seed)
+
+    def summarize(self, train_samples: list[float], cpu_samples: list[float]) -> None:
+        """The repeats' mean and spread as the record's scores (the gate judges the mean)."""
+        record = self.record
+        record.train_samples, record.train_cpu_seconds = list(train_samples), list(cpu_samples)
+        for repeat, seconds in zip(record.repeats, train_samples, strict=False):
+            repeat["train_seconds"] = seconds
+        record.train_seconds = statistics.median(train_samples)
+        accuracy = spread([r["accuracy"] for r in record.repeats])
+        record.accuracy, record.accuracy_std = accuracy.mean, accuracy.std
+        record.accuracy_ci95 = list(accuracy.ci95)
+        record.macro_f1 = spread([r["macro_f1"] for r in record.repeats]).mean
+        record.derive()
 
     def gate_failure(self) -> str | None:
         """Why the accuracy gate fails, or ``None`` when it holds (or there is no gate)."""
         record = self.record
         if record.min_accuracy is None or record.accuracy >= record.min_accuracy:
             return None
-        return (f"{record.model}: accuracy {record.accuracy:.4f} is below the minimum "
+        mean = f"mean of {len(record.repeats)} seeds " if len(record.repeats) > 1 else ""
+        return (f"{record.model}: accuracy {mean}{record.accuracy:.4f} is below the minimum "
                 f"{record.min_accuracy:.4f} for profile {record.profile!r} "
                 f"(threshold from {record.threshold_origin})")
 
     def inference_rounds(self) -> int:
-        """Enough rounds for a stable median when prediction is cheap, one when it is not."""
-        one = self.first_prediction_seconds or INFERENCE_BUDGET_S
-        return int(max(1, min(MAX_INFERENCE_ROUNDS, INFERENCE_BUDGET_S // max(one, 1e-3))))
+        """About :data:`INFERENCE_BUDGET_S` of rounds when prediction is cheap (up to
+        :data:`MAX_INFERENCE_ROUNDS`), at least :data:`MIN_INFERENCE_ROUNDS` unless those would
+        take longer than :data:`SLOW_INFERENCE_BUDGET_S`, then as many as fit (at least one)."""
+        one = max(self.first_prediction_seconds or SLOW_INFERENCE_BUDGET_S, 1e-3)
+        cheap = min(MAX_INFERENCE_ROUNDS, int(INFERENCE_BUDGET_S // one))
+        return max(1, cheap, min(MIN_INFERENCE_ROUNDS, int(SLOW_INFERENCE_BUDGET_S // one)))
 
     def close(self) -> None:
         """Drop the model and let its framework free memory before the next case."""
         if self.model is not None:
             self.model.close()
-        self.model = None
-        gc.collect()
+            self.model = None
+            gc.collect()

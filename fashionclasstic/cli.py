@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.errors import ConfigError, FashionClassticError
 
 USAGE_ERROR = 2
 
@@ -38,7 +38,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from fashionclasstic.reporting.compare import compare
 
-    return compare(args.runs, args.fail_on, runs_dir=Path(args.runs_dir), storage=Path(args.storage))
+    return compare(args.runs, args.fail_on, runs_dir=Path(args.runs_dir), storage=Path(args.storage),
+                   cross_machine=args.cross_machine)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fashionclasstic.reporting.history import history
+
+    return history(Path(args.runs_dir), Path(args.storage), args.models, Path(args.out) if args.out else None,
+                   args.fail_on)
+
+
+def cmd_thresholds(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fashionclasstic.reporting.files import find_results_file, load_results
+    from fashionclasstic.thresholds import default_thresholds_path, entries_from_run, update_thresholds
+
+    saved = load_results(find_results_file(args.saved_run, Path(args.runs_dir)))
+    entries = entries_from_run(saved)
+    if not entries:
+        raise ConfigError(f"{args.saved_run}: no model passed in that run; nothing to write")
+    target = Path(args.into) if args.into else default_thresholds_path()
+    update_thresholds(target, entries)
+    for t in entries:
+        print(f"[{t.model}.{t.profile}] {len(t.seeds)} seed(s): measured {t.measured:.4f} ± {t.std:.4f}, "
+              f"margin {t.margin:.4f}, min_accuracy {t.min_accuracy:.4f}")
+    print(f"written: {target}")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -93,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="exit 1 when the last run regressed against the first beyond these limits, "
                               "e.g. accuracy:0.5,train_time:25%%,inference_time:50%% (accuracy and macro_f1 "
                               "in points, times in percent)")
+    compare.add_argument("--cross-machine", action="store_true",
+                         help="judge time rules between runs of different machines too (by default times are "
+                              "judged only between runs with the same machine fingerprint)")
     compare.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
     compare.add_argument("--storage", default=".benchmarks", help="pytest-benchmark's storage directory")
     compare.set_defaults(run=cmd_compare)
@@ -103,6 +135,31 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--data-dir", help="where the data is, for the data figures (default: as in the run)")
     report.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
     report.set_defaults(run=cmd_report)
+
+    hist = commands.add_parser(
+        "history", help="every saved run per profile and machine, in time order, with the steps found",
+        description="Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
+                    "group them by profile and machine fingerprint, print each model's history, find steps "
+                    "(sustained shifts beyond the noise) and write history.html with a chart per metric.")
+    hist.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
+    hist.add_argument("--storage", default=".benchmarks", help="pytest-benchmark's storage directory")
+    hist.add_argument("--models", default="*", metavar="PATTERN", help="glob pattern of model names")
+    hist.add_argument("--out", metavar="DIR", help="where history.html and the charts go (default RUNS_DIR/history)")
+    hist.add_argument("--fail-on", metavar="RULES",
+                      help="exit 1 when the latest runs sit behind a step to worse beyond these limits, "
+                           "e.g. accuracy:0.5,train_time:25%%")
+    hist.set_defaults(run=cmd_history)
+
+    thresholds = commands.add_parser(
+        "thresholds", help="write accuracy gates from a saved run (its repeats' mean and spread)",
+        description="Write thresholds entries (seeds, mean, std, margin = max(0.005, 3 x std), min_accuracy) "
+                    "for every model that passed in a saved run, replacing those models' entries for that "
+                    "profile. Measure with repeats: pytest benchmarks --fc-repeats 3 ...")
+    thresholds.add_argument("--from", dest="saved_run", required=True, metavar="RUN",
+                            help="a results.json, a run directory, a run id, or 'latest'")
+    thresholds.add_argument("--into", metavar="FILE", help="the thresholds file to update (default: the suite's own)")
+    thresholds.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
+    thresholds.set_defaults(run=cmd_thresholds)
 
     explore = commands.add_parser("explore", help="draw the data figures: samples, class histogram, per class")
     explore.add_argument("--out", metavar="DIR", default=".fashionclasstic/data", help="default: %(default)s")

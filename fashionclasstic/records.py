@@ -13,6 +13,9 @@ into ``results.json`` unchanged.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
@@ -45,9 +48,23 @@ def column(default: Any = None, label: str = "", fmt: str = "", show: str = "csv
     return field(default=default, metadata=meta)
 
 
-def metric(label: str, score: Callable, fmt: str = ".4f", rule: str = "points") -> Any:
+def metric(label: str, score: Callable, fmt: str = ".4f", rule: str = "points",
+           cell: Callable[[CaseRecord], str] | None = None) -> Any:
     """A test-set metric: scored from the predictions, shown everywhere, judged in points."""
-    return column(None, label, fmt, "table csv summary bench", score=score, rule=rule)
+    return column(None, label, fmt, "table csv summary bench", score=score, rule=rule, cell=cell)
+
+
+def accuracy_text(record: CaseRecord) -> str:
+    """``0.9118``, or with repeats ``0.9118 ± 0.0012 (n=3)``: the mean and its spread."""
+    if record.accuracy is None:
+        return ""
+    if len(record.repeats) > 1 and record.accuracy_std is not None:
+        return f"{record.accuracy:.4f} ± {record.accuracy_std:.4f} (n={len(record.repeats)})"
+    return f"{record.accuracy:.4f}"
+
+
+def timing_text(record: CaseRecord) -> str:
+    return record.timing + (" (suspect)" if record.timing_suspect else "")
 
 
 def status_text(record: CaseRecord) -> str:
@@ -69,8 +86,10 @@ class CaseRecord:
     n_train: int | None = column(None, show="csv summary bench")
     n_validation: int | None = column(None)
     n_test: int | None = column(None, show="csv summary bench")
-    accuracy: float | None = metric("accuracy", metrics.accuracy)
+    accuracy: float | None = metric("accuracy", metrics.accuracy, cell=accuracy_text)  # with repeats: the mean
     macro_f1: float | None = metric("macro-F1", metrics.macro_f1)
+    accuracy_std: float | None = column(None, "acc. std", ".4f", "csv summary bench")  # over the repeats
+    accuracy_ci95: list[float] | None = column(None, show="summary bench")  # Student-t interval of the mean
     min_accuracy: float | None = column(None, "min. acc.", ".4f", "table csv summary bench")
     gate: str = column("", "gate", show="table csv summary")  # derived: pass, FAIL, ungated
     threshold_origin: str = column("")
@@ -79,12 +98,20 @@ class CaseRecord:
                                              rule="inference_time")
     inference_rounds: int = column(0)
     inference_ms_per_image: float | None = column(None, "ms/img", ".4f", "table csv summary")  # derived
-    timing: str = column("", "timing", show="table csv summary bench")  # which clock: see TIMING_LEGEND
+    timing: str = column("", "timing", show="table csv summary bench", cell=timing_text)  # see TIMING_LEGEND
+    timing_suspect: str = column("", show="csv summary bench")  # why the times may be stretched, if so
+    load_average: dict[str, list[float]] = column(factory=dict, show="summary")  # per case: [start, end]
     parameter_count: int | None = column(None, "params", "count", "table csv summary bench")
     size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
     status: str = column("not run", "status", show="table csv summary", cell=status_text)
     reason: str = column("", show="csv")
     worker: str = column("")
+    evaluated_seed: int | None = column(None)  # the repeat whose confusion matrix and curves are shown
+    repeats: list[dict[str, Any]] = column(factory=list, show="")  # per seed: accuracy, macro_f1, train s
+    train_samples: list[float] = column(factory=list, show="bench")  # seconds of each training round
+    train_cpu_seconds: list[float] = column(factory=list, show="")  # process CPU seconds of each round
+    inference_samples: list[float] = column(factory=list, show="bench")  # seconds of each counted round
+    epoch_seconds: list[float] = column(factory=list, show="")
     confusion: list[list[int]] | None = column(None, show="")  # rows: true class, columns: predicted
     per_class: dict[str, dict[str, float]] | None = column(None, show="")
     classification_report: str = column("", show="")
@@ -200,6 +227,19 @@ def parse_case_name(name: str) -> tuple[str, str] | None:
 
 # --------------------------------------------------------------------------- the run
 
+
+def machine_fingerprint(machine: dict[str, Any], threads: int | None) -> str:
+    """A stable hash of what makes times comparable: CPU model, logical cores, memory class
+    (GiB, rounded to a power of two), OS and architecture, and the threads a model used.
+    ``machine`` is pytest-benchmark's machine information plus ``cpu_count`` and ``memory_bytes``."""
+    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
+    memory = machine.get("memory_bytes")
+    identity = {"cpu": cpu.get("brand_raw") or machine.get("processor"),
+                "cores": machine.get("cpu_count") or cpu.get("count"),
+                "memory_gib": 2 ** round(math.log2(memory / 2**30)) if memory else None,
+                "system": machine.get("system"), "arch": machine.get("machine"), "threads": threads}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
 EXIT_STATUS = {0: "all passed", 1: "tests failed", 2: "interrupted", 3: "internal error",
                4: "usage error", 5: "no tests collected"}
 TIMING_LEGEND = {
@@ -221,6 +261,7 @@ class RunInfo:
     complete: bool = False  # the session ended normally (not killed)
     profile: str = ""
     seed: int = 0
+    repeats: int = 1
     threads_per_worker: int | None = None
     xdist_workers: int = 0
     pytest_args: list[str] = field(default_factory=list)
@@ -269,12 +310,15 @@ class RunInfo:
             ("finished", (self.finished or "?") + duration),
             ("exit status", status),
             ("profile", self.profile or "?"),
-            ("seed", str(self.seed)),
+            ("seed", str(self.seed) if self.repeats <= 1 else
+             f"{self.seed} to {self.seed + self.repeats - 1} ({self.repeats} repeats; the scores are their mean, "
+             f"the confusion matrices and curves the last repeat's)"),
             ("threads per worker", str(self.threads_per_worker or "?")),
             ("xdist workers", str(self.xdist_workers or "none (serial)")),
             ("machine", machine.get("platform") or " ".join(
                 str(machine[k]) for k in ("system", "release", "machine") if machine.get(k)) or "?"),
-            ("CPU", f"{self.processor}, {machine.get('cpu_count') or '?'} logical cores"),
+            ("CPU", f"{self.processor}, {machine.get('cpu_count') or '?'} logical cores"
+                    + (f" (machine fingerprint {machine['fingerprint']})" if machine.get("fingerprint") else "")),
             ("memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, (int, float)) else "?"),
             ("commit", "unknown (not a git checkout)" if not commit else
              f"{commit}{' (with uncommitted changes)' if git.get('dirty') else ''}"),

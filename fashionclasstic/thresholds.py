@@ -1,12 +1,16 @@
 """The accuracy gate: one reviewed, versioned file of minimum accuracies.
 
-Every entry keeps the accuracy measured on the reference run and the margin allowed below it,
-so a reviewer sees where each number comes from; ``min_accuracy`` must equal
-``measured - margin``.
+Every entry of the suite's file keeps the seeds it was measured with, their mean accuracy and
+spread, and the margin the rule derives from that spread (:func:`fashionclasstic.stats.threshold_margin`:
+``max(0.005, 3 x std)``, ``0.01`` for a single seed); ``min_accuracy`` must equal
+``measured - margin``. ``python -m fashionclasstic thresholds --from RUN`` writes entries from a
+saved run, so nobody edits the numbers by hand.
 """
 
 from __future__ import annotations
 
+import json
+import statistics
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -14,10 +18,23 @@ from pathlib import Path
 import tomllib
 
 from fashionclasstic.errors import ConfigError
+from fashionclasstic.fileio import atomic_write_text
 from fashionclasstic.profiles import PROFILES
+from fashionclasstic.stats import spread, threshold_margin
 
-REQUIRED_KEYS = {"measured", "margin", "min_accuracy", "run"}
-MAX_MARGIN = 0.05
+REQUIRED_KEYS = {"measured", "margin", "min_accuracy", "run", "seeds", "std"}
+MAX_MARGIN = 0.1
+HEADER = """\
+# Minimum test accuracy per model and profile: the accuracy gate of every benchmark run.
+#
+# Written by `python -m fashionclasstic thresholds --from RUN` from a saved run with repeats
+# (`pytest benchmarks --fc-repeats 3 ...`); do not edit the numbers by hand. Each entry records
+# the seeds measured, the mean accuracy over them (`measured`), their standard deviation
+# (`std`), the margin the rule takes from that spread (max(0.005, 3 x std), capped at 0.1;
+# 0.01 for a single seed, whose spread is unknown), and the gate, min_accuracy = measured -
+# margin. `run` says which command on which machine measured it. Models absent here (the
+# pretrained mobilenetv2 and deit: no weights on the reference machine) run ungated.
+"""
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,8 @@ class Threshold:
     margin: float | None = None
     run: str = ""
     origin: str = ""
+    seeds: tuple[int, ...] = ()
+    std: float | None = None
 
 
 def default_thresholds_path() -> Path:
@@ -73,7 +92,7 @@ def _entry(model: str, profile: str, entry, where: str, strict: bool, origin: st
     if not strict and ("min_accuracy" not in keys or not keys <= REQUIRED_KEYS):
         optional = ", ".join(sorted(REQUIRED_KEYS - {"min_accuracy"}))
         raise ConfigError(f"{where}: needs min_accuracy, and may record only {optional}")
-    numbers = {k: entry[k] for k in ("measured", "margin", "min_accuracy") if k in entry}
+    numbers = {k: entry[k] for k in ("measured", "margin", "min_accuracy", "std") if k in entry}
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers.values()):
         raise ConfigError(f"{where}: {', '.join(numbers)} must be numbers")
     minimum, measured, margin = numbers["min_accuracy"], numbers.get("measured"), numbers.get("margin")
@@ -86,8 +105,82 @@ def _entry(model: str, profile: str, entry, where: str, strict: bool, origin: st
     if measured is not None and margin is not None and abs(minimum - (measured - margin)) > 1e-6:
         raise ConfigError(f"{where}: min_accuracy={minimum} must equal measured - margin "
                           f"= {measured - margin:.4f}")
+    seeds = entry.get("seeds", [])
+    if not isinstance(seeds, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds) \
+            or (strict and not seeds):
+        raise ConfigError(f"{where}: seeds must be a list of the whole-number seeds measured")
+    std = numbers.get("std")
+    if strict and margin != threshold_margin(std, len(seeds)):
+        raise ConfigError(f"{where}: margin={margin} does not follow the rule for {len(seeds)} seed(s) with "
+                          f"std {std}: {threshold_margin(std, len(seeds))} (stats.threshold_margin)")
     return Threshold(model, profile, float(minimum), None if measured is None else float(measured),
-                     None if margin is None else float(margin), str(entry.get("run", "")), origin)
+                     None if margin is None else float(margin), str(entry.get("run", "")), origin,
+                     tuple(seeds), None if std is None else float(std))
+
+
+def entries_from_run(saved: dict) -> list[Threshold]:
+    """Threshold entries from a saved ``results.json``: every model evaluated on every repeat
+    (passed, or failed only its old gate), with its repeats' seeds, mean and spread, and the
+    margin the rule gives."""
+    run = saved.get("run") or {}
+    machine = run.get("machine") or {}
+    cpu = (machine.get("cpu") or {}).get("brand_raw") if isinstance(machine.get("cpu"), dict) else None
+    where = f"{cpu or machine.get('processor') or '?'}, {machine.get('cpu_count') or '?'} cores"
+    command = " ".join(_portable_args(run.get("pytest_args") or []))
+    entries = []
+    for model in saved.get("models") or []:
+        gate_only = model.get("status") == "failed" and "is below the minimum" in (model.get("reason") or "")
+        if (model.get("status") != "passed" and not gate_only) or model.get("accuracy") is None:
+            continue
+        repeats = model.get("repeats") or [{"seed": model.get("seed", 0), "accuracy": model["accuracy"]}]
+        measured_spread = spread([r["accuracy"] for r in repeats])
+        measured, std = round(measured_spread.mean, 4), round(measured_spread.std, 4)
+        margin = threshold_margin(std, len(repeats))
+        entries.append(Threshold(
+            model["model"], model.get("profile") or run.get("profile", ""), round(measured - margin, 4), measured,
+            margin, f"pytest {command} (run {run.get('id', '?')}, {where}, {str(run.get('started', ''))[:10]}, "
+            f"{statistics.median(r.get('train_seconds') or 0 for r in repeats):.1f} s training)",
+            seeds=tuple(int(r["seed"]) for r in repeats), std=std))
+    return entries
+
+
+LOCAL_OPTIONS = ("--fc-report-dir", "--fc-data-dir", "--benchmark-storage", "-p")  # where, not what
+
+
+def _portable_args(args: list[str]) -> list[str]:
+    """The run's pytest arguments without the ones that only say where things were on its machine."""
+    kept, skip_next = [], False
+    for arg in args:
+        if skip_next:
+            skip_next = False
+        elif arg in LOCAL_OPTIONS:
+            skip_next = True
+        elif not arg.startswith(tuple(f"{option}=" for option in LOCAL_OPTIONS)):
+            kept.append(arg)
+    return kept
+
+
+def render_thresholds(thresholds: dict[tuple[str, str], Threshold]) -> str:
+    """The suite's file: the header, then the entries by profile (smoke first) and model."""
+    lines = [HEADER]
+    for profile in PROFILES:
+        entries = [t for (_, p), t in thresholds.items() if p == profile]
+        if entries:
+            lines.append(f"# --- {profile}\n")
+        for t in entries:
+            lines += [f"[{t.model}.{profile}]", f"seeds = [{', '.join(map(str, t.seeds))}]",
+                      f"measured = {t.measured:.4f}", f"std = {t.std:.4f}", f"margin = {t.margin:.4f}",
+                      f"min_accuracy = {t.min_accuracy:.4f}", f"run = {json.dumps(t.run)}", ""]
+    return "\n".join(lines)
+
+
+def update_thresholds(path: Path, entries: list[Threshold]) -> dict[tuple[str, str], Threshold]:
+    """Replace (or add) ``entries`` in the thresholds file at ``path``, keeping the others."""
+    thresholds = read_thresholds(path, strict=True) if path.exists() else {}
+    thresholds.update({(t.model, t.profile): t for t in entries})
+    atomic_write_text(path, render_thresholds(thresholds))
+    read_thresholds(path, strict=True)  # what was written reads back under the strict rules
+    return thresholds
 
 
 def threshold_for(spec, profile: str, thresholds: dict[tuple[str, str], Threshold]) -> Threshold | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import struct
 from dataclasses import replace
 from pathlib import Path
@@ -81,3 +82,26 @@ def official_data_dir() -> Path:
     if found is None:
         pytest.skip("the official Fashion-MNIST archives are not available (set FASHIONCLASSTIC_DATA)")
     return found
+
+
+CENTROID_MODEL = '''
+from fashionclasstic import register_model
+from fashionclasstic.models import SklearnClassifier
+
+
+@register_model("centroid", family="prototype", framework="scikit-learn")
+def centroid(params, context):
+    """Nearest class mean: a user's own model, trained in a blink."""
+    from sklearn.neighbors import NearestCentroid
+    return SklearnClassifier(estimator=NearestCentroid())
+'''
+
+
+@pytest.fixture
+def bench_session(pytester, official_data_dir, tmp_path, monkeypatch):
+    """A throw-away pytest session holding the suite's benchmark cases and the real data
+    (``.data_dir``); a test adds the conftest or plugin module that registers its models."""
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    shutil.copy(REPO / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
+    pytester.data_dir = official_data_dir
+    return pytester

@@ -23,7 +23,7 @@ def our_run(path: Path, models: dict[str, tuple[float, float, float]], run_id: s
     records = [CaseRecord(model=name, profile="smoke", status="passed", accuracy=acc, train_seconds=train,
                           inference_seconds=infer, timing="pytest-benchmark", n_test=2000)
                for name, (acc, train, infer) in models.items()]
-    info = RunInfo(id=run_id, profile="smoke")
+    info = RunInfo(id=run_id, profile="smoke", machine={"fingerprint": "same-machine"})
     atomic_write_json(path, results_document(Report(records, info, path.parent)))
     return path
 
@@ -41,7 +41,8 @@ def benchmark_run(path: Path, models: dict[str, tuple[float, float, float]]) -> 
                                "stats": {"min": seconds, "max": seconds, "mean": seconds, "median": seconds,
                                          "rounds": 1}})
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine_info": {"node": "ci"}, "commit_info": {"id": "abc"},
+    machine = {"node": "ci", "fingerprint": "same-machine"}
+    path.write_text(json.dumps({"machine_info": machine, "commit_info": {"id": "abc"},
                                 "benchmarks": benchmarks, "datetime": "2026-11-25T06:15:00", "version": "5.1.0"}))
     return path
 

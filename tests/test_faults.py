@@ -1,16 +1,17 @@
 """Faults: a worker or process that dies, bad input, and what survives them."""
 
 import json
-import shutil
 
 import pytest
+
+from tests.conftest import CENTROID_MODEL
 
 CRASHER = '''
 import os
 import signal
 
 from fashionclasstic import register_model
-from fashionclasstic.models import BaseClassifier, SklearnClassifier
+from fashionclasstic.models import BaseClassifier
 
 
 class Crasher(BaseClassifier):
@@ -21,23 +22,13 @@ class Crasher(BaseClassifier):
 @register_model("crasher", family="test", framework="none")
 def crasher(params, context):
     return Crasher()
-
-
-@register_model("centroid", family="prototype", framework="scikit-learn")
-def centroid(params, context):
-    from sklearn.neighbors import NearestCentroid
-    return SklearnClassifier(estimator=NearestCentroid())
-'''
+''' + CENTROID_MODEL
 
 
 @pytest.fixture
-def suite(pytester, official_data_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
-    pytester.makepyfile(crasher_models=CRASHER)
-    shutil.copy(pytest.importorskip("fashionclasstic").__file__.replace("__init__.py", "")
-                + "../benchmarks/test_models.py", pytester.path / "test_models.py")
-    pytester.data_dir = official_data_dir
-    return pytester
+def suite(bench_session):
+    bench_session.makepyfile(crasher_models=CRASHER)
+    return bench_session
 
 
 def run(suite, *args, timeout=240):

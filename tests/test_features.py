@@ -86,3 +86,33 @@ def test_tree_ensembles_report_importances_per_pixel(name):
     importances = model.feature_importances().reshape(28, 28)
     assert importances.sum() == pytest.approx(1.0)
     assert importances[:21].sum() > importances[21:].sum()
+
+
+def test_hog_descriptor_shape_orientation_and_block_norm():
+    from fashionclasstic.models.features import HOGDescriptor
+
+    image = np.zeros((1, 28, 28), np.float32)
+    image[:, :, 14:] = 1.0  # a vertical edge: horizontal gradients, orientation 0 degrees
+    hog = HOGDescriptor(cells=(4,), pixels=0.0).fit(None)
+    features = hog.transform(image)
+    assert features.shape == (1, 6 * 6 * 2 * 2 * 9)  # 6x6 blocks of 2x2 cells of 9 orientations
+    blocks = features.reshape(6, 6, 4, 9)
+    assert blocks[..., [0, 8]].sum() > 0.99 * blocks.sum()  # the bins either side of 0 (= 180) degrees
+    assert np.all(np.linalg.norm(features.reshape(-1, 36), axis=1) <= 1.0 + 1e-5)
+    with_pixels = HOGDescriptor(pixels=0.5).fit(None).transform(image)  # 4x4 and 7x7 cells, then pixels
+    assert with_pixels.shape == (1, 1296 + 3 * 3 * 36 + 784) and with_pixels[0, 1296 + 324 + 14] == 0.5
+    with pytest.raises(ValueError, match="invalid HOG geometry"):
+        HOGDescriptor(cells=(4, 5)).fit(None)
+
+
+def test_pixel_forests_put_little_importance_on_the_border(official_data_dir):
+    """The acceptance of the 'trees on pixels' change: under 8% on the 108 outermost pixels."""
+    from fashionclasstic.data import load_fashion_mnist
+
+    data = load_fashion_mnist(data_dir=official_data_dir).subsample(3000, 500, seed=0)
+    model = create_model("random_forest", ModelContext(seed=0, threads=2), "smoke", n_estimators=20)
+    importances = model.fit(data.x_train, data.y_train).feature_importances().reshape(28, 28)
+    border = np.ones((28, 28), bool)
+    border[1:-1, 1:-1] = False
+    assert border.sum() == 108
+    assert importances[border].sum() / importances.sum() < 0.08

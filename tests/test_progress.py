@@ -1,6 +1,5 @@
 """Live progress: what a model reports reaches the terminal, plainly in a log, never with -q."""
 
-import shutil
 import time
 
 import pytest
@@ -43,13 +42,9 @@ def test_a_progress_line_says_model_step_accuracy_and_time_left():
 
 
 @pytest.fixture
-def suite(pytester, official_data_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
-    pytester.makeconftest(STEPPER)
-    shutil.copy(pytest.importorskip("fashionclasstic").__file__.replace("__init__.py", "")
-                + "../benchmarks/test_models.py", pytester.path / "test_models.py")
-    pytester.data_dir = official_data_dir
-    return pytester
+def suite(bench_session):
+    bench_session.makeconftest(STEPPER)
+    return bench_session
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["serial", "xdist"])

@@ -12,17 +12,18 @@ from fashionclasstic.models import (
     unregister_model,
 )
 
-CLASSIC = ["logreg", "svm", "decision_tree", "random_forest", "xgboost"]
+CLASSIC = ["logreg", "svm", "decision_tree", "random_forest", "random_forest_features", "xgboost",
+           "xgboost_features", "hog_svm"]
 
 
 def test_builtin_models_are_registered_in_order():
-    assert list_models()[:5] == CLASSIC
+    assert list_models()[:8] == CLASSIC
 
 
 def test_filters_and_patterns():
     assert list_models("*tree*") == ["decision_tree"]
     assert list_models(framework="scikit-learn")[:4] == ["logreg", "svm", "decision_tree", "random_forest"]
-    assert list_models(family="boosting") == ["xgboost"]
+    assert list_models(family="boosting") == ["xgboost", "xgboost_features"]
 
 
 def test_unknown_model_names_the_registered_ones():

@@ -101,7 +101,7 @@ def leftovers(directory: Path) -> list[Path]:
 
 
 def test_every_expected_file_is_written(report):
-    expected = ["results.json", "results.md", "results.csv", "index.html",
+    expected = ["results.json", "results.md", "results.csv", "index.html", "accuracy_vs_time.png",
                 "data/samples.png", "data/class_histogram.png", "data/per_class.png"]
     expected += [f"models/boosted/{name}" for name in MODEL_FILES + FEATURE_FILES + HISTORY_FILES]
     expected += [f"models/gated/{name}" for name in MODEL_FILES]
@@ -143,7 +143,7 @@ def test_the_page_shows_every_model_and_links_only_existing_pngs(report):
         assert f'id="model-{model}"' in page
     assert 'class="status-passed best"' in page and "status-not-run" in page
     sources = re.findall(r'<img src="([^"]+)"', page)
-    assert len(sources) == 3 + 3 + 1  # data, boosted (confusion, importance, curves), gated (confusion)
+    assert len(sources) == 1 + 3 + 3 + 1  # accuracy vs time, data, boosted (confusion, importance, curves), gated
     for source in sources:
         assert is_png(report / source), source
     assert "http://" not in page and "https://" not in page and "<script" not in page
@@ -151,7 +151,7 @@ def test_the_page_shows_every_model_and_links_only_existing_pngs(report):
 
 def test_every_figure_is_a_valid_png(report):
     pngs = list(report.rglob("*.png"))
-    assert len(pngs) == 7
+    assert len(pngs) == 8  # accuracy vs time, 3 data, boosted 3, gated 1
     assert all(is_png(p) for p in pngs)
 
 
@@ -305,13 +305,10 @@ def centroid(params, context):
 
 
 @pytest.fixture
-def suite(pytester, official_data_dir, tmp_path, monkeypatch):
+def suite(bench_session):
     """A pytest session holding the suite's benchmark module and a user's model."""
-    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
-    pytester.makeconftest(USER_CONFTEST)
-    shutil.copy(Path(__file__).resolve().parents[1] / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
-    pytester.data_dir = official_data_dir
-    return pytester
+    bench_session.makeconftest(USER_CONFTEST)
+    return bench_session
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
@@ -331,3 +328,11 @@ def test_a_session_writes_one_report_with_every_model(suite, tmp_path, workers):
     assert data["run"]["xdist_workers"] == (2 if workers else 0) and data["run"]["exit_status"] == 0
     assert (report_dir / "index.html").is_file() and is_png(report_dir / "models/decision_tree/confusion.png")
     assert not (suite.path / ".fashionclasstic").exists()
+
+
+def test_the_pareto_front_keeps_the_models_worth_their_time():
+    from fashionclasstic.reporting.figures import pareto_front
+
+    points = [("slow_best", 300.0, 0.93), ("fast_ok", 1.0, 0.80), ("dominated", 50.0, 0.79), ("mid", 30.0, 0.90),
+              ("tie_slower", 40.0, 0.90)]
+    assert pareto_front(points) == ["fast_ok", "mid", "slow_best"]

@@ -7,9 +7,11 @@ from fashionclasstic.thresholds import default_thresholds_path, load_thresholds,
 
 GOOD = """
 [logreg.smoke]
+seeds = [0, 1, 2]
 measured = 0.84
-margin = 0.01
-min_accuracy = 0.83
+std = 0.002
+margin = 0.006
+min_accuracy = 0.834
 run = "test"
 """
 
@@ -21,8 +23,9 @@ def write(tmp_path, text):
 
 
 def test_a_valid_file_loads(tmp_path):
-    threshold = load_thresholds(write(tmp_path, GOOD))[("logreg", "smoke")]
-    assert threshold.min_accuracy == pytest.approx(0.83) and threshold.margin == pytest.approx(0.01)
+    threshold = read_thresholds(write(tmp_path, GOOD), strict=True)[("logreg", "smoke")]
+    assert threshold.min_accuracy == pytest.approx(0.834) and threshold.margin == pytest.approx(0.006)
+    assert threshold.seeds == (0, 1, 2) and threshold.std == pytest.approx(0.002)
 
 
 # Full-profile runs not measured yet (they need ~35 min of an otherwise idle 2-core machine,
@@ -43,12 +46,14 @@ def test_the_shipped_file_is_valid_and_gates_every_builtin_model():
 
 
 @pytest.mark.parametrize("text, message", [
-    (GOOD.replace("min_accuracy = 0.83", "min_accuracy = 0.80"), "must equal measured - margin"),
+    (GOOD.replace("min_accuracy = 0.834", "min_accuracy = 0.80"), "must equal measured - margin"),
+    (GOOD.replace("margin = 0.006", "margin = 0.02").replace("0.834", "0.82"), "does not follow the rule"),
+    (GOOD.replace("seeds = [0, 1, 2]", "seeds = []"), "seeds must be a list"),
     (GOOD.replace("[logreg.smoke]", "[logreg.quick]"), "unknown profile"),
     (GOOD.replace('run = "test"\n', ""), "needs exactly the keys"),
-    (GOOD.replace("margin = 0.01", "margin = 0.2").replace("0.83", "0.64"), "margin=0.2 must lie"),
-    (GOOD.replace("measured = 0.84", "measured = 84").replace("0.83", "83.99"), "not an accuracy"),
-    (GOOD.replace("margin = 0.01", 'margin = "1%"'), "must be numbers"),
+    (GOOD.replace("margin = 0.006", "margin = 0.2").replace("0.834", "0.64"), "margin=0.2 must lie"),
+    (GOOD.replace("measured = 0.84", "measured = 84").replace("0.834", "83.994"), "not an accuracy"),
+    (GOOD.replace("margin = 0.006", 'margin = "1%"'), "must be numbers"),
     ("[logreg\n", "not valid TOML"),
 ])
 def test_mistakes_are_named(tmp_path, text, message):
@@ -77,3 +82,25 @@ def test_missing_file_is_a_config_error(tmp_path):
 def test_unknown_profile_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown profile 'fast'; choose one of: smoke, full"):
         get_profile("fast")
+
+
+def test_entries_are_written_from_a_saved_run_with_repeats(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    from fashionclasstic.cli import main
+
+    real = Path(__file__).parent / "data" / "smoke_3_repeats.json"
+    target = tmp_path / "thresholds.toml"
+    target.write_text(GOOD.replace("logreg", "decision_tree"))
+    assert main(["thresholds", "--from", str(real), "--into", str(target)]) == 0
+    written = read_thresholds(target, strict=True)
+    assert set(written) == {("decision_tree", "smoke"), ("logreg", "smoke"), ("random_forest", "smoke"),
+                            ("dnn", "smoke")}  # the others kept
+    saved = {m["model"]: m for m in json.loads(real.read_text())["models"]}
+    dnn = written[("dnn", "smoke")]
+    assert dnn.seeds == (0, 1, 2) and dnn.measured == round(saved["dnn"]["accuracy"], 4)
+    assert dnn.margin == max(0.005, round(3 * dnn.std, 4)) and dnn.min_accuracy == round(dnn.measured - dnn.margin, 4)
+    assert written[("logreg", "smoke")].margin == 0.005  # no spread across seeds: the floor
+    assert "--fc-repeats 3" in dnn.run and "AMD EPYC" in dnn.run
+    assert "[dnn.smoke] 3 seed(s)" in capsys.readouterr().out

@@ -19,12 +19,14 @@ from fashionclasstic.models.registry import (
 # isort: off
 from fashionclasstic.models import linear  # noqa: E402, F401  logreg
 from fashionclasstic.models import svm  # noqa: E402, F401  svm
-from fashionclasstic.models import trees  # noqa: E402, F401  decision_tree, random_forest
-from fashionclasstic.models import boosting  # noqa: E402, F401  xgboost
+from fashionclasstic.models import trees  # noqa: E402, F401  decision_tree, random_forest(_features)
+from fashionclasstic.models import boosting  # noqa: E402, F401  xgboost(_features)
+from fashionclasstic.models import hog_svm  # noqa: E402, F401  hog_svm
 from fashionclasstic.models import keras_dense  # noqa: E402, F401  dnn
 from fashionclasstic.models import keras_cnn_rnn  # noqa: E402, F401  cnn_rnn
 from fashionclasstic.models import keras_mobilenet  # noqa: E402, F401  mobilenetv2, mobilenetv2_scratch
 from fashionclasstic.models import torch_deit  # noqa: E402, F401  deit, deit_scratch
+from fashionclasstic.models import torch_cnn  # noqa: E402, F401  cnn
 # isort: on
 
 __all__ = [

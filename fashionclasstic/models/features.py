@@ -128,3 +128,75 @@ def _cell_masks(size: int) -> np.ndarray:
     cells = SIDE // size
     cell_of_pixel = (np.arange(SIDE)[:, None] // size) * cells + np.arange(SIDE)[None, :] // size
     return (cell_of_pixel.reshape(1, -1) == np.arange(cells * cells)[:, None]).astype(float)
+
+
+@dataclass
+class HOGDescriptor(TransformerMixin, BaseEstimator):
+    """Histograms of oriented gradients (Dalal and Triggs), optionally with the raw pixels.
+
+    Unsigned orientations (0..180 degrees) in ``orientations`` bins, each pixel's gradient
+    magnitude shared between its two nearest bins (``interpolate``), summed over square cells
+    of side ``cells`` pixels (one descriptor per size, concatenated: fine and coarse shape),
+    then L2-Hys normalised over overlapping blocks of ``block`` x ``block`` cells. ``pixels``:
+    the weight of the 784 raw pixels appended (0: none); they keep what the gradients lose (flat
+    regions, absolute brightness).
+    """
+
+    orientations: int = 9
+    cells: tuple[int, ...] = (4, 7)
+    block: int = 2
+    interpolate: bool = True
+    pixels: float = 1.0
+    chunk: int = 10_000
+
+    def fit(self, x, y=None):
+        """Stateless: nothing to learn."""
+        self.cells = tuple(self.cells)
+        for cell in self.cells:
+            if self.orientations < 1 or cell < 1 or SIDE % cell or not 1 <= self.block <= SIDE // cell:
+                raise ValueError(f"invalid HOG geometry: cell {cell}, block {self.block}, "
+                                 f"orientations {self.orientations}")
+        return self
+
+    def transform(self, x) -> np.ndarray:
+        self.fit(None)
+        images = np.asarray(x, dtype=np.float32).reshape(-1, SIDE, SIDE)
+        blocks = [self._chunk(images[start:start + self.chunk]) for start in range(0, len(images), self.chunk)]
+        return np.concatenate(blocks) if blocks else np.zeros((0, 0), np.float32)
+
+    def _chunk(self, images: np.ndarray) -> np.ndarray:
+        n = len(images)
+        gx = np.zeros_like(images)
+        gy = np.zeros_like(images)
+        gx[:, :, 1:-1] = images[:, :, 2:] - images[:, :, :-2]
+        gy[:, 1:-1] = images[:, 2:] - images[:, :-2]
+        magnitude = np.hypot(gx, gy)
+        position = (np.degrees(np.arctan2(gy, gx)) % 180.0) / (180.0 / self.orientations)
+        if self.interpolate:  # between the two nearest bin centres
+            position = position - 0.5
+            lower = np.floor(position)
+            upper_share = (position - lower).astype(np.float32)
+            lower = lower.astype(np.int64) % self.orientations
+            votes = [(lower, magnitude * (1 - upper_share)), ((lower + 1) % self.orientations, magnitude * upper_share)]
+        else:
+            votes = [(np.minimum(position.astype(np.int64), self.orientations - 1), magnitude)]
+        weights = [sum(np.where(bins == orientation, share, 0.0) for bins, share in votes)
+                   for orientation in range(self.orientations)]
+        parts = [self._blocks(weights, cell) for cell in self.cells]
+        if self.pixels:
+            parts.append(images.reshape(n, -1) * np.float32(self.pixels))
+        return np.hstack(parts).astype(np.float32, copy=False)
+
+    def _blocks(self, weights: list[np.ndarray], cell: int) -> np.ndarray:
+        """Per-cell orientation histograms, L2-Hys normalised over overlapping blocks."""
+        n, cells = len(weights[0]), SIDE // cell
+        histogram = np.stack([w.reshape(n, cells, cell, cells, cell).sum((2, 4)) for w in weights], axis=-1)
+        histogram = histogram.astype(np.float32) / (cell * cell)
+        span = cells - self.block + 1
+        blocks = np.stack([histogram[:, i:i + span, j:j + span] for i in range(self.block) for j in range(self.block)],
+                          axis=3).reshape(n, span, span, -1)
+        return _l2(np.minimum(_l2(blocks), 0.2)).reshape(n, -1)  # L2-Hys
+
+
+def _l2(blocks: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    return blocks / np.sqrt((blocks ** 2).sum(-1, keepdims=True) + eps ** 2)

@@ -45,14 +45,34 @@ class TorchClassifier(NetworkClassifier):
     def _tensor(self, torch, x: np.ndarray):
         return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).unsqueeze(1)
 
+    # The hooks a recipe overrides (see torch_cnn.py); these are DeiT's: AdamW, warm-up then
+    # cosine decay per step, gradient clipping, float32.
+
+    def make_network(self, torch, x: np.ndarray):
+        return self.build(self.params, torch)
+
+    def make_optimizer(self, torch):
+        return torch.optim.AdamW(_decay_groups(self.network, self.setting("weight_decay")),
+                                 lr=self.setting("learning_rate"))
+
+    def learning_rate(self, step: int, total_steps: int, steps_per_epoch: int) -> float:
+        return warmup_cosine(step, total_steps, self.setting("learning_rate"),
+                             int(steps_per_epoch * self.setting("warmup_epochs")))
+
+    def forward(self, torch, inputs):
+        return self.network(inputs)
+
+    def before_step(self, torch) -> None:
+        torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.setting("grad_clip"))
+
     def fit(self, x, y, validation=None):
         torch = import_torch(self.context)
         device = device_of(torch)
-        self.network = self.build(self.params, torch).to(device)
-        epochs, batch = self.setting("epochs"), self.setting("batch_size")
+        self.network = self.make_network(torch, x).to(device)
+        batch = self.setting("batch_size")
         steps_per_epoch = int(np.ceil(len(x) / batch))
-        optimizer = torch.optim.AdamW(_decay_groups(self.network, self.setting("weight_decay")),
-                                      lr=self.setting("learning_rate"))
+        total_steps = steps_per_epoch * self.setting("epochs")
+        optimizer = self.make_optimizer(torch)
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
         labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
         step = 0
@@ -66,14 +86,13 @@ class TorchClassifier(NetworkClassifier):
             for start in range(0, len(x), batch):
                 index = order[start:start + batch]
                 for group in optimizer.param_groups:
-                    group["lr"] = warmup_cosine(step, steps_per_epoch * epochs, self.setting("learning_rate"),
-                                                int(steps_per_epoch * self.setting("warmup_epochs")))
+                    group["lr"] = self.learning_rate(step, total_steps, steps_per_epoch)
                 inputs, targets = images[index].to(device), labels[index].to(device)
-                logits = self.network(inputs)
-                loss = loss_fn(logits, targets)
+                logits = self.forward(torch, inputs)
+                loss = loss_fn(logits.float(), targets)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.setting("grad_clip"))
+                self.before_step(torch)
                 optimizer.step()
                 step += 1
                 total_loss += float(loss.detach()) * len(index)
@@ -87,8 +106,8 @@ class TorchClassifier(NetworkClassifier):
                     "val_accuracy": float((val_logits.argmax(1) == val_targets).float().mean())}
 
         return self.run_epochs(x, validation, train_epoch, evaluate,
-                        snapshot=lambda: copy.deepcopy(self.network.state_dict()),
-                        restore=self.network.load_state_dict)
+                               snapshot=lambda: copy.deepcopy(self.network.state_dict()),
+                               restore=self.network.load_state_dict)
 
     def _logits(self, torch, x: np.ndarray):
         device = device_of(torch)
@@ -97,8 +116,11 @@ class TorchClassifier(NetworkClassifier):
         with torch.inference_mode():
             for start in range(0, len(x), self.setting("predict_batch_size")):
                 batch = self._tensor(torch, x[start:start + self.setting("predict_batch_size")]).to(device)
-                outputs.append(self.network(batch).float().cpu())
+                outputs.append(self.predict_logits(torch, batch).float().cpu())
         return torch.cat(outputs)
+
+    def predict_logits(self, torch, batch):
+        return self.forward(torch, batch)
 
     def predict_proba(self, x):
         import torch

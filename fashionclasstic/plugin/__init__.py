@@ -9,6 +9,8 @@ registry and the case protocol, never any one model.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from fashionclasstic.errors import FashionClassticError
@@ -23,8 +25,9 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
     settings_key,
 )
 from fashionclasstic.plugin.live import LiveProgress
-from fashionclasstic.plugin.session import ResultsSession, attach_record
+from fashionclasstic.plugin.session import ResultsSession, attach_record, memory_bytes, threads_used
 from fashionclasstic.plugin.settings import Settings, add_options
+from fashionclasstic.records import machine_fingerprint
 from fashionclasstic.thresholds import load_thresholds
 
 MODEL_PARAMETER = "fc_model"
@@ -63,6 +66,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if MODEL_PARAMETER in metafunc.fixturenames:
         models = metafunc.config.stash[settings_key].models
         metafunc.parametrize(MODEL_PARAMETER, list(models), ids=list(models), scope="session")
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    """pytest-benchmark's JSON carries the same machine fingerprint as ``results.json``."""
+    machine_info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes())
+    machine_info["fingerprint"] = machine_fingerprint(machine_info, threads_used(config, config.stash[settings_key]))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -112,6 +112,9 @@ class LiveProgress:
                 continue
             if text and self.shown.get(path.stem) != text and terminal is not None:
                 self.shown[path.stem] = text
+                writer = getattr(terminal, "_tw", None)
+                if writer is not None and writer.width_of_current_line:  # after xdist's progress dots
+                    terminal.write_line("")
                 terminal.write_line(f"[{path.stem}] {text}")
 
     def pytest_sessionfinish(self) -> None:

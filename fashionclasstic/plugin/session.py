@@ -22,7 +22,7 @@ from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.models import get_model_spec
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
-from fashionclasstic.records import CaseRecord, RunInfo, parse_case_name
+from fashionclasstic.records import CaseRecord, RunInfo, machine_fingerprint, parse_case_name
 from fashionclasstic.thresholds import load_thresholds, threshold_for
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,8 @@ class ResultsSession:
         config, settings = self.config, self.settings
         finished = datetime.now(timezone.utc)
         data_dir = settings.data_dir and str(Path(settings.data_dir).expanduser().resolve())
+        threads = threads_used(config, settings)
+        machine = dict(self.machine_info(), fingerprint=machine_fingerprint(self.machine_info(), threads))
         return RunInfo(
             id=self.report_dir.name if self.report_dir and not settings.report_dir
             else self.started.strftime(RUN_ID_FORMAT),
@@ -156,11 +158,11 @@ class ResultsSession:
             finished=finished.isoformat(timespec="seconds"),
             duration_seconds=round((finished - self.started).total_seconds(), 3),
             exit_status=exitstatus, complete=complete, profile=settings.profile.name, seed=settings.seed,
-            threads_per_worker=settings.threads or max(1, (os.cpu_count() or 1) // max(1, xdist_workers(config))),
+            repeats=settings.repeats, threads_per_worker=threads,
             xdist_workers=xdist_workers(config),
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
-            machine=self.machine_info(), git=commit_info(config), suite=suite_info(),
+            machine=machine, git=commit_info(config), suite=suite_info(),
             data={"source": settings.source, "data_dir": data_dir})
 
     def machine_info(self) -> dict:
@@ -214,6 +216,11 @@ class ResultsSession:
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         if self.report_error:
             terminalreporter.write_line(f"report not written: {self.report_error}", red=True)
+
+
+def threads_used(config: pytest.Config, settings: Settings) -> int:
+    """The CPU threads each model was given: ``--fc-threads``, else the cores per xdist worker."""
+    return settings.threads or max(1, (os.cpu_count() or 1) // max(1, xdist_workers(config)))
 
 
 def xdist_workers(config: pytest.Config) -> int:

@@ -29,6 +29,7 @@ OPTIONS = {  # --fc-<name>: (help, ini default)
                  "then the cache, Debian's package, Keras)", None),
     "source": (f"where the data comes from: {', '.join(SOURCES)}", "archives"),
     "seed": ("seed for subsampling, splits and every framework", "0"),
+    "repeats": ("train each model this many times, with seeds seed, seed+1, ...; scores are the mean", "1"),
     "threads": ("CPU threads per worker; 0 divides the cores among xdist workers", "0"),
     "thresholds": ("a TOML thresholds file to gate against instead of the suite's own", None),
     "weights-dir": ("directory of local pretrained weights for the pretrained models", None),
@@ -57,6 +58,7 @@ class Settings:
     data_dir: str | None
     source: str
     seed: int
+    repeats: int
     threads: int
     thresholds_path: str | None
     weights_dir: Path | None
@@ -84,6 +86,7 @@ class Settings:
             models=selected_models(value("fc_models")),
             data_dir=value("fc_data_dir"), source=source,
             seed=int_option("--fc-seed", value("fc_seed"), minimum=0),
+            repeats=int_option("--fc-repeats", value("fc_repeats"), minimum=1),
             threads=int_option("--fc-threads", value("fc_threads"), minimum=0),
             thresholds_path=value("fc_thresholds"),
             weights_dir=Path(weights).expanduser() if weights else None,

@@ -1,14 +1,22 @@
 """One clock per case: pytest-benchmark's measurement is the record; the suite times the same
 calls with ``time.perf_counter`` only where pytest-benchmark is off (under xdist, or with
-``--benchmark-disable``), and labels them so."""
+``--benchmark-disable``), and labels them so.
+
+Beside the wall time it keeps what explains it: the process CPU time of each training round,
+and the load average at the start and end of each case. A case that ran while other work
+competed for the cores (load above the core count) is flagged ``timing_suspect``.
+"""
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 
 from fashionclasstic.cases import ModelCase
+
+LOAD_SLACK = 0.5  # load average above the cores (plus this) means other work competed
 
 
 class CaseBenchmark:
@@ -21,33 +29,78 @@ class CaseBenchmark:
     def clock(self) -> str:
         return "wall-clock" if getattr(self.benchmark, "disabled", False) else "pytest-benchmark"
 
-    def _measure(self, function: Callable[[], object], group: str, rounds: int) -> list[float]:
-        """Seconds of each round, from whichever clock is on."""
+    def _measure(self, function: Callable[[], object], group: str, rounds: int, *, warmup: bool = False,
+                 setup: Callable[[], None] | None = None, teardown: Callable[[], None] | None = None) -> list[float]:
+        """Seconds of each counted round, from whichever clock is on; ``setup`` and
+        ``teardown`` run around every round, untimed (``warmup``: one uncounted round first)."""
         self.benchmark.group = group
         self.case.record.timing = self.clock
-        if self.clock == "wall-clock":
+        load_start = _load()
+        try:
+            if self.clock == "pytest-benchmark":
+                self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=int(warmup),
+                                        setup=setup, teardown=teardown)
+                return list(self.benchmark.stats.stats.data)
             seconds: list[float] = []
 
-            def timed() -> None:
+            def one_round() -> None:
+                if setup:
+                    setup()
                 started = time.perf_counter()
                 function()
                 seconds.append(time.perf_counter() - started)
+                if teardown:
+                    teardown()
 
-            self.benchmark.pedantic(timed, rounds=1, iterations=1)  # switched off, it just calls once
+            if warmup:
+                function()
+            self.benchmark.pedantic(one_round, rounds=1, iterations=1)  # switched off, it just calls once
             for _ in range(rounds - 1):
-                timed()
+                one_round()
             return seconds
-        self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=0)
-        return list(self.benchmark.stats.stats.data)
+        finally:
+            self._note_load(group, load_start, _load())
+
+    def _note_load(self, group: str, start: float | None, end: float | None) -> None:
+        record = self.case.record
+        if start is None or end is None:
+            return
+        record.load_average[group] = [round(start, 2), round(end, 2)]
+        cores = os.cpu_count() or 1
+        if max(start, end) > cores + LOAD_SLACK and group not in record.timing_suspect:
+            note = (f"{group}: load average {start:.1f} at the start, {end:.1f} at the end, on {cores} cores "
+                    f"(other work competed)")
+            record.timing_suspect = "; ".join(filter(None, [record.timing_suspect, note]))
 
     def train(self) -> None:
-        self.case.record.train_seconds = self._measure(self.case.fit, "train", rounds=1)[0]
+        """One round per repeat: a fresh model per seed (built untimed), fitted (timed), then
+        evaluated (untimed)."""
+        rounds = iter(range(self.case.repeats))
+        cpu: list[float] = []
+
+        def fit() -> None:
+            started = time.process_time()
+            self.case.fit()
+            cpu.append(time.process_time() - started)
+
+        samples = self._measure(fit, "train", rounds=self.case.repeats,
+                                setup=lambda: self.case.start_round(next(rounds)), teardown=self.case.evaluate)
+        self.case.summarize(samples, cpu)
 
     def inference(self) -> None:
-        seconds = self._measure(self.case.predict_test, "inference", rounds=self.case.inference_rounds())
-        self.case.record.inference_seconds = statistics.median(seconds)
-        self.case.record.inference_rounds = len(seconds)
+        seconds = self._measure(self.case.predict_test, "inference", rounds=self.case.inference_rounds(), warmup=True)
+        record = self.case.record
+        record.inference_samples = list(seconds)
+        record.inference_seconds = statistics.median(seconds)
+        record.inference_rounds = len(seconds)
 
     def record_info(self) -> None:
         """The case's record into pytest-benchmark's ``extra_info``: its JSON is a full record."""
         self.benchmark.extra_info.update(self.case.record.benchmark_info())
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from fashionclasstic import stats
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.records import CaseRecord, parse_case_name, point_rules, rule_fields
 from fashionclasstic.reporting.files import (
@@ -35,6 +36,9 @@ class Run:
     path: Path
     kind: str  # "fashionclasstic" or "pytest-benchmark"
     models: dict[str, CaseRecord] = field(default_factory=dict)
+    fingerprint: str = ""  # the machine's (records.machine_fingerprint); "" when unknown
+    started: str = ""
+    commit: str = ""
 
     @property
     def profiles(self) -> set[str]:
@@ -51,7 +55,9 @@ def _number(value) -> float | None:
 def _from_results(path: Path) -> Run:
     data = load_results(path)
     info = data.get("run") or {}
-    run = Run(label=str(info.get("id") or path.parent.name), path=path, kind="fashionclasstic")
+    run = Run(label=str(info.get("id") or path.parent.name), path=path, kind="fashionclasstic",
+              fingerprint=str((info.get("machine") or {}).get("fingerprint") or ""),
+              started=str(info.get("started") or ""), commit=str((info.get("git") or {}).get("commit") or ""))
     for entry in data["models"]:
         if isinstance(entry, dict) and entry.get("model"):
             record = CaseRecord.from_dict(entry)
@@ -63,7 +69,9 @@ def _from_pytest_benchmark(path: Path, data: dict) -> Run:
     """Our cases in a pytest-benchmark file: the times from its stats (median of the rounds),
     everything else from the record the suite puts in each case's ``extra_info``."""
     match = re.match(r"^(\d+)_", path.name)
-    run = Run(label=match.group(1) if match else path.stem, path=path, kind="pytest-benchmark")
+    run = Run(label=match.group(1) if match else path.stem, path=path, kind="pytest-benchmark",
+              fingerprint=str((data.get("machine_info") or {}).get("fingerprint") or ""),
+              started=str(data.get("datetime") or ""), commit=str((data.get("commit_info") or {}).get("id") or ""))
     for bench in data.get("benchmarks") or []:
         if not isinstance(bench, dict):
             continue
@@ -75,12 +83,14 @@ def _from_pytest_benchmark(path: Path, data: dict) -> Run:
             continue
         result = run.models.setdefault(str(model), CaseRecord(model=str(model), status="measured"))
         result.merge(CaseRecord.from_dict({**extra, "model": str(model), "status": "measured"}))
-        stats = bench.get("stats") or {}
-        seconds = _number(stats.get("median"))
-        seconds = _number(stats.get("mean")) if seconds is None else seconds
+        measured = bench.get("stats") or {}
+        seconds = _number(measured.get("median"))
+        seconds = _number(measured.get("mean")) if seconds is None else seconds
         key = "train_seconds" if group == "train" else "inference_seconds"
         if seconds is not None:
             setattr(result, key, seconds)
+        if isinstance(measured.get("data"), list):  # saved with --benchmark-save-data
+            setattr(result, SAMPLES[key], [float(v) for v in measured["data"]])
         result.timing = result.timing or "pytest-benchmark"
     return run
 
@@ -188,10 +198,32 @@ def _growth(before: float | None, after: float | None) -> float | None:
     return 100.0 * (after - before) / before
 
 
-def violations(runs: list[Run], rules: list[Rule]) -> list[str]:
-    """Each model and metric of the last run that broke a rule against the first run."""
+SAMPLES = {"train_seconds": "train_samples", "inference_seconds": "inference_samples"}
+NOISE_SIGMAS = 2.0  # an accuracy drop between repeated runs must exceed this many standard errors
+
+
+def same_machine(first: Run, last: Run) -> bool:
+    return bool(first.fingerprint) and first.fingerprint == last.fingerprint
+
+
+def violations(runs: list[Run], rules: list[Rule], cross_machine: bool = False) -> tuple[list[str], list[str]]:
+    """Each model and metric of the last run that broke a rule against the first run, and the
+    notes on what was not judged or judged within noise.
+
+    Times are judged only between runs of the same machine fingerprint (unless
+    ``cross_machine``); with at least 5 samples a side a time must also be significantly slower
+    (one-sided Mann-Whitney U, p < 0.01). Accuracy is always judged; when both runs have
+    repeats, a drop must also exceed twice the standard error of the difference of the means.
+    """
     first, last = runs[0], runs[-1]
-    broken = []
+    broken: list[str] = []
+    notes: list[str] = []
+    judge_times = cross_machine or same_machine(first, last)
+    if not judge_times and any(rule.metric in TIME_METRICS for rule in rules):
+        machines = f"{first.fingerprint or 'unknown'} and {last.fingerprint or 'unknown'}"
+        notes.append(f"times not judged: {first.label} and {last.label} ran on different or unknown machines "
+                     f"(fingerprints {machines}); times are comparable only on one machine "
+                     f"(--cross-machine judges them anyway)")
     for model in model_order(runs):
         before = first.models.get(model)
         if before is None:
@@ -203,6 +235,8 @@ def violations(runs: list[Run], rules: list[Rule]) -> list[str]:
             continue
         for rule in rules:
             is_points = rule.metric in POINT_METRICS
+            if not is_points and not judge_times:
+                continue
             key = POINT_METRICS[rule.metric] if is_points else TIME_METRICS[rule.metric]
             old, new = getattr(before, key), getattr(after, key)
             if old is None:
@@ -211,15 +245,44 @@ def violations(runs: list[Run], rules: list[Rule]) -> list[str]:
                 was = f", was {old:.4f}" if is_points else ""
                 broken.append(f"{model}: {rule.metric} missing in {last.label} "
                               f"(status {after.status or '?'}){was} [{rule.describe()}]")
-            elif is_points and _points(old - new) > rule.limit:
-                broken.append(f"{model}: {rule.metric} fell {_points(old - new):.2f} points, "
-                              f"{old:.4f} -> {new:.4f} (limit {rule.limit:g}) [{rule.describe()}]")
-            elif not is_points:
-                growth = _growth(old, new)
-                if growth is not None and growth > rule.limit:
-                    broken.append(f"{model}: {rule.metric} grew {growth:+.1f}%, {old:.4g} s -> {new:.4g} s "
-                                  f"(limit {rule.limit:g}%) [{rule.describe()}]")
-    return broken
+            elif is_points:
+                _judge_points(model, rule, before, after, old, new, broken, notes)
+            else:
+                _judge_time(model, rule, key, before, after, old, new, broken, notes)
+    return broken, notes
+
+
+def _judge_points(model, rule, before, after, old, new, broken, notes) -> None:
+    drop = _points(old - new)
+    if drop <= rule.limit:
+        return
+    text = f"{model}: {rule.metric} fell {drop:.2f} points, {old:.4f} -> {new:.4f} (limit {rule.limit:g})"
+    spread = _standard_error(before, after) if rule.metric == "accuracy" else None
+    if spread is not None and drop <= _points(NOISE_SIGMAS * spread):
+        notes.append(f"{text}: within the noise of the repeats ({NOISE_SIGMAS:g} standard errors = "
+                     f"{_points(NOISE_SIGMAS * spread):.2f} points)")
+        return
+    broken.append(f"{text} [{rule.describe()}]")
+
+
+def _standard_error(before: CaseRecord, after: CaseRecord) -> float | None:
+    """Of the difference of two mean accuracies, when both runs repeated the model."""
+    if len(before.repeats) < 2 or len(after.repeats) < 2 or None in (before.accuracy_std, after.accuracy_std):
+        return None
+    return (before.accuracy_std ** 2 / len(before.repeats) + after.accuracy_std ** 2 / len(after.repeats)) ** 0.5
+
+
+def _judge_time(model, rule, key, before, after, old, new, broken, notes) -> None:
+    growth = _growth(old, new)
+    if growth is None or growth <= rule.limit:
+        return
+    text = f"{model}: {rule.metric} grew {growth:+.1f}%, {old:.4g} s -> {new:.4g} s (limit {rule.limit:g}%)"
+    p_value = stats.slower(getattr(before, SAMPLES[key]), getattr(after, SAMPLES[key]))
+    if p_value is not None and p_value >= stats.SIGNIFICANCE:
+        notes.append(f"{text}: within noise (Mann-Whitney U, one-sided p = {p_value:.3f})")
+        return
+    test = f", Mann-Whitney U p = {p_value:.4f}" if p_value is not None else ""
+    broken.append(f"{text}{test} [{rule.describe()}]")
 
 
 # --------------------------------------------------------------------------- the table
@@ -288,7 +351,7 @@ def render(runs: list[Run]) -> str:
 
 
 def compare(specs: list[str], fail_on: str | None = None, runs_dir: Path = RUNS_DIR,
-            storage: Path = BENCHMARK_DIR, out=print) -> int:
+            storage: Path = BENCHMARK_DIR, out=print, cross_machine: bool = False) -> int:
     """Print the comparison; 1 when ``fail_on`` rules are broken, else 0."""
     rules = parse_fail_on(fail_on) if fail_on else []  # a bad spec fails before any file is read
     if len(specs) < 2:
@@ -297,8 +360,10 @@ def compare(specs: list[str], fail_on: str | None = None, runs_dir: Path = RUNS_
     out(render(runs))
     if not rules:
         return 0
-    broken = violations(runs, rules)
+    broken, notes = violations(runs, rules, cross_machine)
     out("")
+    for line in notes:
+        out(f"note: {line}")
     if broken:
         for line in broken:
             out(f"FAIL {line}")

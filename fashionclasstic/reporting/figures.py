@@ -196,3 +196,63 @@ def write_exploration(dataset, out_dir: Path, seed: int = 0) -> list[Path]:
         class_histogram_figure(dataset.y_train, names, out_dir / "class_histogram.png"),
         per_class_figure(dataset.x_train, dataset.y_train, names, out_dir / "per_class.png", seed=seed),
     ]
+
+
+def history_figure(series: dict[str, list[float | None]], run_labels: Sequence[str], steps: dict[str, int],
+                   y_label: str, title: str, path: Path, log_scale: bool = False) -> Path:
+    """One metric across runs (oldest left), a line per model; a step is a dashed vertical line
+    before the first run after it, in the model's colour."""
+    figure, ax = plt.subplots(figsize=(11, 4.8), layout="constrained")
+    x = np.arange(len(run_labels))
+    for model, values in series.items():
+        y = np.asarray([np.nan if v is None else v for v in values], dtype=float)
+        line, = ax.plot(x, y, marker="o", markersize=4, label=model)
+        if model in steps:
+            ax.axvline(steps[model] - 0.5, color=line.get_color(), linestyle="--", alpha=0.8)
+            ax.annotate(f"{model}: step", (steps[model] - 0.5, np.nanmax(y)), color=line.get_color(),
+                        fontsize=8, rotation=90, va="top", ha="right")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_xticks(x, [label[-16:] for label in run_labels], rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel("run (oldest first)")
+    ax.set_ylabel(y_label)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if series:
+        ax.legend(fontsize=8, ncol=2)
+    return save_figure(figure, path)
+
+
+def pareto_front(points: Sequence[tuple[str, float, float]]) -> list[str]:
+    """The names of the (name, seconds, accuracy) points no other point beats on both: nothing
+    else is at least as accurate in at most the time, and strictly better in one. Fastest first."""
+    front = []
+    for name, seconds, accuracy in sorted(points, key=lambda p: (p[1], -p[2])):
+        if not front or accuracy > front[-1][2]:
+            front.append((name, seconds, accuracy))
+    return [name for name, _, _ in front]
+
+
+def accuracy_vs_time_figure(points: Sequence[tuple[str, float, float]], title: str, path: Path) -> Path:
+    """Test accuracy against training seconds (log scale), every model labelled, the Pareto
+    front drawn: the models worth their time."""
+    figure, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    front = pareto_front(points)
+    for name, seconds, accuracy in points:
+        on_front = name in front
+        ax.scatter(seconds, accuracy, s=50 if on_front else 30, color="#1a7f37" if on_front else "#57606a",
+                   zorder=3)
+        ax.annotate(name, (seconds, accuracy), textcoords="offset points", xytext=(6, 4), fontsize=9,
+                    fontweight="bold" if on_front else "normal")
+    ordered = [p for name in front for p in points if p[0] == name]
+    if ordered:
+        xs, ys = [p[1] for p in ordered], [p[2] for p in ordered]
+        ax.step(xs, ys, where="post", color="#1a7f37", alpha=0.7, label="Pareto front (no model is both faster "
+                                                                         "and more accurate)")
+        ax.legend(loc="lower right", fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlabel("training seconds (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    return save_figure(figure, path)

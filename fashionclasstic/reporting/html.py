@@ -150,6 +150,8 @@ def render_index(report) -> str:
         body.append("<p class=\"muted\">Timing: " + "; ".join(esc(t.replace("`", "")) for t in timing) + ".</p>")
     body.append("<p>Raw data: <a href=\"results.json\">results.json</a> · <a href=\"results.csv\">results.csv</a>"
                 f" · <a href=\"results.md\">results.md</a></p><nav>{nav}</nav></section>")
+    body += [f'<section class="card"><h2>Accuracy against training time</h2>{figure(path, caption)}</section>'
+             for path, caption in report.run_figures]
     if report.notes:
         body.append('<section class="card"><h2>Notes</h2><ul class="notes">'
                     + "".join(f"<li>{esc(n)}</li>" for n in report.notes) + "</ul></section>")

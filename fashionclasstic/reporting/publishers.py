@@ -51,6 +51,7 @@ class Report:
     model_files: dict[str, dict[str, str]] = field(default_factory=dict)  # model -> {file: path}
     data_files: list[str] = field(default_factory=list)
     captions: dict[str, str] = field(default_factory=dict)  # figure file -> caption
+    run_figures: list[tuple[str, str]] = field(default_factory=list)  # (path, caption) of run-level figures
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.directory).as_posix()
@@ -176,6 +177,22 @@ def publish_data_figures(report: Report) -> None:
         report.notes.append(f"data exploration figures not drawn: {type(exc).__name__}: {exc}")
 
 
+def publish_accuracy_vs_time(report: Report) -> None:
+    points = [(r.model, r.train_seconds, r.accuracy) for r in report.records
+              if r.accuracy is not None and r.train_seconds]
+    if not points:
+        return
+    from fashionclasstic.reporting import figures
+
+    caption = "test accuracy against training seconds; the Pareto front marks the models worth their time"
+    try:
+        figures.accuracy_vs_time_figure(points, f"Accuracy against training time ({report.info.profile} profile)",
+                                        report.directory / "accuracy_vs_time.png")
+        report.run_figures.append(("accuracy_vs_time.png", caption))
+    except Exception as exc:  # noqa: BLE001 - a figure must not cost the report
+        report.notes.append(f"accuracy_vs_time.png not drawn: {type(exc).__name__}: {exc}")
+
+
 def publish_index(report: Report) -> None:
     from fashionclasstic.reporting.html import render_index
 
@@ -188,8 +205,9 @@ PUBLISHERS: list[Publisher] = [
                                                          csv_text(csv_header(), csv_rows(r.records))), True),
     Publisher("models", publish_model_files),
     Publisher("data", publish_data_figures),
+    Publisher("accuracy_vs_time.png", publish_accuracy_vs_time),
     Publisher("results.md", lambda r: atomic_write_text(r.directory / "results.md", texts.markdown_report(
-        r.records, r.info, r.model_files, r.data_files, r.notes)), True),
+        r.records, r.info, r.model_files, r.data_files, r.notes, r.run_figures)), True),
     Publisher("index.html", publish_index),
 ]
 

@@ -76,10 +76,12 @@ def timing_notes(records: list[CaseRecord]) -> list[str]:
 
 
 def markdown_report(records: list[CaseRecord], info: RunInfo, model_files: dict[str, dict[str, str]],
-                    data_files: list[str], notes: list[str]) -> str:
+                    data_files: list[str], notes: list[str], run_figures: list[tuple[str, str]] = ()) -> str:
     lines = [f"# FashionClasstic results: run {info.id or '?'}", ""]
     lines += [f"- **{label}**: {markdown_escape(text)}" for label, text in info.display_items()]
     lines += ["", "## Models", "", markdown_table(records), ""]
+    lines += [f"[![{caption}]({path})]({path})  \n*{caption}*" for path, caption in run_figures]
+    lines += [""] if run_figures else []
     timing = timing_notes(records)
     if timing:
         lines += ["Timing: " + "; ".join(timing) + ".", ""]
@@ -89,6 +91,7 @@ def markdown_report(records: list[CaseRecord], info: RunInfo, model_files: dict[
                                               for r in unfinished] + [""]
     lines += ["## Files", "", "- `results.json`: every number of every model, and this run's information",
               "- `results.csv`: one row per model", "- `index.html`: this report with every figure"]
+    lines += [f"- [{Path(path).name}]({path}): {caption}" for path, caption in run_figures]
     for record in records:
         files = model_files.get(record.model) or {}
         if files:

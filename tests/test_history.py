@@ -1,0 +1,68 @@
+"""history: saved runs in time order, steps found and named, charts, and the gate on them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+
+from fashionclasstic.cli import main
+from fashionclasstic.reporting.history import history
+
+REAL_RUN = Path(__file__).parent / "data" / "smoke_3_repeats.json"
+
+
+def save_runs(runs_dir: Path, count: int = 6, logreg_drop_from: int | None = None) -> list[str]:
+    """``count`` copies of a real run, a day apart, times jittered by up to 3%; logreg 2 points
+    lower from run ``logreg_drop_from`` (1-based) on."""
+    real = json.loads(REAL_RUN.read_text())
+    jitter = random.Random(0)
+    ids = []
+    for number in range(1, count + 1):
+        run = copy.deepcopy(real)
+        run_id = f"202611{number:02d}T120000Z"
+        run["run"].update(id=run_id, started=f"2026-11-{number:02d}T12:00:00+00:00")
+        run["run"]["git"]["commit"] = str(number) * 40
+        for model in run["models"]:
+            for key in ("train_seconds", "inference_seconds"):
+                model[key] *= 1 + jitter.uniform(-0.03, 0.03)
+            if model["model"] == "logreg" and logreg_drop_from and number >= logreg_drop_from:
+                model["accuracy"] -= 0.02
+        (runs_dir / run_id).mkdir(parents=True)
+        (runs_dir / run_id / "results.json").write_text(json.dumps(run))
+        ids.append(run_id)
+    return ids
+
+
+def test_a_sustained_drop_is_named_and_fails_the_gate(tmp_path, capsys):
+    ids = save_runs(tmp_path / "runs", logreg_drop_from=4)
+    status = main(["history", "--runs-dir", str(tmp_path / "runs"), "--storage", str(tmp_path / "none"),
+                   "--out", str(tmp_path / "out"), "--fail-on", "accuracy:0.5"])
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert f"FAIL logreg accuracy stepped down at run {ids[3]} (commit {'4' * 12}): 0.8400 -> 0.8200" in printed
+    assert "random_forest accuracy stepped" not in printed and "dnn accuracy stepped" not in printed
+    assert (tmp_path / "out/history.html").is_file()
+    charts = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert len(charts) == 3 and all(name.startswith("history_smoke-") for name in charts)
+    assert (tmp_path / "out" / charts[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_flat_history_passes(tmp_path, capsys):
+    save_runs(tmp_path / "runs")
+    status = history(tmp_path / "runs", tmp_path / "none", out=tmp_path / "out", fail_on="accuracy:0.5,train_time:25%")
+    assert status == 0
+    assert "no step: flat within the noise" in capsys.readouterr().out
+
+
+def test_runs_of_other_machines_are_kept_apart(tmp_path, capsys):
+    ids = save_runs(tmp_path / "runs", count=3)
+    other = json.loads((tmp_path / "runs" / ids[0] / "results.json").read_text())
+    other["run"]["machine"]["fingerprint"] = "another-machine"
+    (tmp_path / "runs" / "other").mkdir()
+    (tmp_path / "runs" / "other" / "results.json").write_text(json.dumps(other))
+    assert history(tmp_path / "runs", tmp_path / "none", models="log*", out=tmp_path / "out") == 0
+    printed = capsys.readouterr().out
+    assert "smoke on machine another-machine: 1 runs" in printed and ": 3 runs" in printed
+    assert "random_forest" not in printed
