@@ -102,6 +102,8 @@ def bench_session(pytester, official_data_dir, tmp_path, monkeypatch):
     """A throw-away pytest session holding the suite's benchmark cases and the real data
     (``.data_dir``); a test adds the conftest or plugin module that registers its models."""
     monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    for variable in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(variable, raising=False)  # when the unit tests themselves run under xdist
     shutil.copy(REPO / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
     pytester.data_dir = official_data_dir
     return pytester
