@@ -98,6 +98,19 @@ def cmd_explore(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_data_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--data-dir", help="directory holding the four archives")
+    command.add_argument("--source", default="archives", help="archives (default) or tfds")
+    command.add_argument("--no-download", action="store_true", help="never try to download")
+
+
+def add_run_options(command: argparse.ArgumentParser, storage: bool = True) -> None:
+    """Where saved runs are: the suite's run folders, and pytest-benchmark's storage."""
+    command.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
+    if storage:
+        command.add_argument("--storage", default=".benchmarks", help="pytest-benchmark's storage directory")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fashionclasstic", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -107,9 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(run=cmd_models)
 
     data = commands.add_parser("data", help="find and verify the dataset, and say where it came from")
-    data.add_argument("--data-dir", help="directory holding the four archives")
-    data.add_argument("--source", default="archives", help="archives (default) or tfds")
-    data.add_argument("--no-download", action="store_true", help="never try to download")
+    add_data_options(data)
     data.set_defaults(run=cmd_data)
 
     compare = commands.add_parser(
@@ -125,15 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--cross-machine", action="store_true",
                          help="judge time rules between runs of different machines too (by default times are "
                               "judged only between runs with the same machine fingerprint)")
-    compare.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
-    compare.add_argument("--storage", default=".benchmarks", help="pytest-benchmark's storage directory")
+    add_run_options(compare)
     compare.set_defaults(run=cmd_compare)
 
     report = commands.add_parser("report", help="redraw a saved run's report from its results.json (no training)")
     report.add_argument("saved_run", metavar="RUN", help="a results.json, a run directory, a run id, or 'latest'")
     report.add_argument("--out", metavar="DIR", help="write here instead of the run's own directory")
     report.add_argument("--data-dir", help="where the data is, for the data figures (default: as in the run)")
-    report.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
+    add_run_options(report, storage=False)
     report.set_defaults(run=cmd_report)
 
     hist = commands.add_parser(
@@ -141,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
                     "group them by profile and machine fingerprint, print each model's history, find steps "
                     "(sustained shifts beyond the noise) and write history.html with a chart per metric.")
-    hist.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
-    hist.add_argument("--storage", default=".benchmarks", help="pytest-benchmark's storage directory")
+    add_run_options(hist)
     hist.add_argument("--models", default="*", metavar="PATTERN", help="glob pattern of model names")
     hist.add_argument("--out", metavar="DIR", help="where history.html and the charts go (default RUNS_DIR/history)")
     hist.add_argument("--fail-on", metavar="RULES",
@@ -158,15 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     thresholds.add_argument("--from", dest="saved_run", required=True, metavar="RUN",
                             help="a results.json, a run directory, a run id, or 'latest'")
     thresholds.add_argument("--into", metavar="FILE", help="the thresholds file to update (default: the suite's own)")
-    thresholds.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
+    add_run_options(thresholds, storage=False)
     thresholds.set_defaults(run=cmd_thresholds)
 
     explore = commands.add_parser("explore", help="draw the data figures: samples, class histogram, per class")
     explore.add_argument("--out", metavar="DIR", default=".fashionclasstic/data", help="default: %(default)s")
-    explore.add_argument("--data-dir", help="directory holding the four archives")
-    explore.add_argument("--source", default="archives", help="archives (default) or tfds")
+    add_data_options(explore)
     explore.add_argument("--seed", type=int, default=0, help="which random images to show (default 0)")
-    explore.add_argument("--no-download", action="store_true", help="never try to download")
     explore.set_defaults(run=cmd_explore)
     return parser
 
