@@ -9,6 +9,17 @@ import sys
 from fashionclasstic.errors import ConfigError, FashionClassticError
 
 USAGE_ERROR = 2
+DESCRIPTIONS = {
+    "compare": "Compare saved runs, the first being the baseline. RUN is a results.json, a run directory, a run "
+               "id under --runs-dir, 'latest', a pytest-benchmark JSON file, or a pytest-benchmark run number "
+               "such as 0003 (searched under --storage).",
+    "history": "Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
+               "group them by profile and machine fingerprint, print each model's history, find steps "
+               "(sustained shifts beyond the noise) and write history.html with a chart per metric.",
+    "thresholds": "Write thresholds entries (seeds, mean, std, margin = max(0.005, 3 x std), min_accuracy) for "
+                  "every model a saved run evaluated, replacing those models' entries for that profile. "
+                  "Measure with repeats: pytest benchmarks --fc-repeats 3 ...",
+}
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -123,11 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(data)
     data.set_defaults(run=cmd_data)
 
-    compare = commands.add_parser(
-        "compare", help="compare accuracy and times per model across saved runs",
-        description="Compare saved runs, the first being the baseline. RUN is a results.json, a run "
-                    "directory, a run id under --runs-dir, 'latest', a pytest-benchmark JSON file, or a "
-                    "pytest-benchmark run number such as 0003 (searched under --storage).")
+    compare = commands.add_parser("compare", help="compare accuracy and times per model across saved runs",
+                                  description=DESCRIPTIONS["compare"])
     compare.add_argument("runs", nargs="+", metavar="RUN", help="two or more runs, the baseline first")
     compare.add_argument("--fail-on", metavar="SPEC",
                          help="exit 1 when the last run regressed against the first beyond these limits, "
@@ -146,11 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(report, storage=False)
     report.set_defaults(run=cmd_report)
 
-    hist = commands.add_parser(
-        "history", help="every saved run per profile and machine, in time order, with the steps found",
-        description="Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
-                    "group them by profile and machine fingerprint, print each model's history, find steps "
-                    "(sustained shifts beyond the noise) and write history.html with a chart per metric.")
+    hist = commands.add_parser("history", help="every saved run per profile and machine, in time order, with steps",
+                               description=DESCRIPTIONS["history"])
     add_run_options(hist)
     hist.add_argument("--models", default="*", metavar="PATTERN", help="glob pattern of model names")
     hist.add_argument("--out", metavar="DIR", help="where history.html and the charts go (default RUNS_DIR/history)")
@@ -159,11 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "e.g. accuracy:0.5,train_time:25%%")
     hist.set_defaults(run=cmd_history)
 
-    thresholds = commands.add_parser(
-        "thresholds", help="write accuracy gates from a saved run (its repeats' mean and spread)",
-        description="Write thresholds entries (seeds, mean, std, margin = max(0.005, 3 x std), min_accuracy) "
-                    "for every model that passed in a saved run, replacing those models' entries for that "
-                    "profile. Measure with repeats: pytest benchmarks --fc-repeats 3 ...")
+    thresholds = commands.add_parser("thresholds", help="write accuracy gates from a saved run's mean and spread",
+                                     description=DESCRIPTIONS["thresholds"])
     thresholds.add_argument("--from", dest="saved_run", required=True, metavar="RUN",
                             help="a results.json, a run directory, a run id, or 'latest'")
     thresholds.add_argument("--into", metavar="FILE", help="the thresholds file to update (default: the suite's own)")
