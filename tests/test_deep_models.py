@@ -127,3 +127,20 @@ def test_missing_pretrained_weights_skip_with_one_line(monkeypatch, tmp_path):
         with pytest.raises(ModelUnavailable) as raised:
             create_model(name, ModelContext(), "full")
         assert str(raised.value).startswith(expected) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("dnn", {"units": (32,), "dropout": 0.1}),
+    ("deit_scratch", {"hidden_size": 16, "layers": 1, "heads": 2}),
+])
+def test_flip_tta_averages_an_image_with_its_mirror(tiny, name, overrides):
+    """With ``tta`` a network cannot tell an image from its mirror; without, it can."""
+    pytest.importorskip("tensorflow" if name == "dnn" else "torch")
+    x, y, validation, xt, _ = tiny
+    mirrored = np.ascontiguousarray(xt[:, :, ::-1])
+    for tta in (True, False):
+        model = create_model(name, CONTEXT, "smoke", **overrides, **TRAINING, tta=tta)
+        model.fit(x, y, validation)
+        same = np.allclose(model.predict_proba(xt), model.predict_proba(mirrored), atol=1e-5)
+        assert same is tta
+        model.close()

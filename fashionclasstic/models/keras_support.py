@@ -11,14 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from fashionclasstic.models.registry import ModelContext
-from fashionclasstic.models.training import NetworkClassifier, seed_python_and_numpy
+from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy
 
-TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 256, "learning_rate": 1e-3, "weight_decay": 1e-4,
-                     "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
-                     "patience": None, "predict_batch_size": 1024,
-                     # Eager execution skips graph tracing: slower per step, far faster for the
-                     # few steps of a contract test on a large network (MobileNetV2).
-                     "run_eagerly": False}
+TRAINING_DEFAULTS = dict(NETWORK_DEFAULTS, batch_size=256, weight_decay=1e-4, predict_batch_size=1024,
+                         # Eager execution skips graph tracing: slower per step, far faster for
+                         # the few steps of a contract test on a large network (MobileNetV2).
+                         run_eagerly=False)
 
 
 def import_keras(context: ModelContext):
@@ -80,7 +78,13 @@ class KerasClassifier(NetworkClassifier):
                         snapshot=self.network.get_weights, restore=self.network.set_weights)
 
     def _logits(self, x):
-        return self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0)
+        """Logits, averaged with those of the mirrored images when ``tta`` is on."""
+        logits = self.network.predict(x, batch_size=self.setting("predict_batch_size"), verbose=0)
+        if self.setting("tta"):
+            mirrored = np.ascontiguousarray(np.asarray(x)[:, :, ::-1])
+            logits = (logits + self.network.predict(mirrored, batch_size=self.setting("predict_batch_size"),
+                                                    verbose=0)) / 2
+        return logits
 
     def predict_proba(self, x):
         import keras

@@ -69,7 +69,7 @@ def build_cnn(params, torch, images: np.ndarray):
 
 @dataclass
 class CompactCNNClassifier(TorchClassifier):
-    """Nesterov SGD with a triangular schedule, bf16 autocast, channels-last, flip TTA."""
+    """Nesterov SGD with a triangular schedule, bf16 autocast, channels-last."""
 
     def make_network(self, torch, x: np.ndarray):
         return build_cnn(self.params, torch, x).to(memory_format=torch.channels_last)
@@ -94,13 +94,6 @@ class CompactCNNClassifier(TorchClassifier):
 
     def before_step(self, torch) -> None:
         """No gradient clipping in this recipe."""
-
-    def predict_logits(self, torch, batch):
-        """Logits, averaged with those of the mirrored images when ``tta`` is on."""
-        logits = self.forward(torch, batch).float()
-        if self.setting("tta"):
-            logits = (logits + self.forward(torch, batch.flip(-1)).float()) / 2
-        return logits
 
 
 @register_model("cnn", family="convolutional network", framework="torch", requires=("torch",), extra="torch",

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from fashionclasstic.models.registry import ModelContext
-from fashionclasstic.models.training import NetworkClassifier, seed_python_and_numpy, warmup_cosine
+from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy, warmup_cosine
 
-TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 128, "learning_rate": 1e-3, "weight_decay": 0.05,
-                     "label_smoothing": 0.0, "flip": False, "shift": 0, "warmup_epochs": 1,
-                     "patience": None, "predict_batch_size": 1000, "grad_clip": 1.0}
+TRAINING_DEFAULTS = dict(NETWORK_DEFAULTS, batch_size=128, weight_decay=0.05, predict_batch_size=1000,
+                         grad_clip=1.0)
 
 
 def import_torch(context: ModelContext):
@@ -120,7 +119,11 @@ class TorchClassifier(NetworkClassifier):
         return torch.cat(outputs)
 
     def predict_logits(self, torch, batch):
-        return self.forward(torch, batch)
+        """Logits, averaged with those of the mirrored images when ``tta`` is on."""
+        logits = self.forward(torch, batch).float()
+        if self.setting("tta"):
+            logits = (logits + self.forward(torch, batch.flip(-1)).float()) / 2
+        return logits
 
     def predict_proba(self, x):
         import torch

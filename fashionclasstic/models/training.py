@@ -21,6 +21,12 @@ from fashionclasstic.models.registry import ModelContext
 
 log = logging.getLogger("fashionclasstic.training")
 
+# What the Keras and torch training defaults share; each framework adds its own keys.
+# ``tta``: average the logits with those of the mirrored images (inside prediction, so inside
+# the inference case's time); it helps only a network trained with ``flip``.
+NETWORK_DEFAULTS = {"epochs": 10, "learning_rate": 1e-3, "label_smoothing": 0.0, "flip": False, "shift": 0,
+                    "warmup_epochs": 1, "patience": None, "tta": False}
+
 
 def seed_python_and_numpy(seed: int) -> None:
     random.seed(seed)
