@@ -5,7 +5,9 @@ from fashionclasstic.models.registry import register_model
 
 
 @register_model("logreg", family="linear", framework="scikit-learn", requires=("sklearn",),
-                params={"C": 0.1, "max_iter": 200}, profiles={"smoke": {}, "full": {}}, tiny={"max_iter": 30})
+                # L-BFGS converges in about 315 iterations on the full split; stopped at 200 it
+                # scored 0.8446 with a ConvergenceWarning, converged 0.8459 (AMD EPYC, 2 cores).
+                params={"C": 0.1, "max_iter": 500}, profiles={"smoke": {}, "full": {}}, tiny={"max_iter": 30})
 def logreg(params, context):
     """Multinomial logistic regression on the 784 pixels (L-BFGS)."""
     from sklearn.linear_model import LogisticRegression
