@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fashionclasstic.data import Validation
-from fashionclasstic.errors import ModelUnavailable
+from fashionclasstic.errors import ConfigError, ModelUnavailable
 from fashionclasstic.models import ModelContext, create_model, keras_mobilenet, torch_deit
 
 CONTEXT = ModelContext(seed=0, threads=1)
@@ -61,6 +61,25 @@ def test_keras_models_train_predict_and_record_history(tiny, name, overrides, ca
     assert len(epoch_lines) == 2 and "val_accuracy" in epoch_lines[0]
     model.close()
     assert model.network is None
+
+
+def test_the_triangular_schedule_rises_to_its_peak_then_falls_to_zero():
+    pytest.importorskip("tensorflow")
+    from fashionclasstic.models.keras_support import import_keras, triangular_schedule
+
+    keras = import_keras(CONTEXT)
+    schedule = triangular_schedule(keras, peak=0.1, total_steps=100, warmup_steps=20)
+    rates = [float(keras.ops.convert_to_numpy(schedule(step))) for step in (0, 10, 20, 60, 100, 120)]
+    np.testing.assert_allclose(rates, [0.0, 0.05, 0.1, 0.05, 0.0, 0.0], atol=1e-7)
+
+
+def test_an_unknown_keras_optimizer_is_one_clear_message(tiny):
+    pytest.importorskip("tensorflow")
+    x, y, validation, _, _ = tiny
+    model = create_model("dnn", CONTEXT, "smoke", units=(8,), optimizer="adam", **TRAINING)
+    with pytest.raises(ConfigError, match="optimizer 'adam' is not one of adamw, nesterov"):
+        model.fit(x, y, validation)
+    model.close()
 
 
 def test_early_stopping_keeps_the_best_epoch(tiny):

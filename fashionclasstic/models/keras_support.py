@@ -10,10 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fashionclasstic.errors import ConfigError
 from fashionclasstic.models.registry import ModelContext
 from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy
 
+OPTIMIZERS = ("adamw", "nesterov")
 TRAINING_DEFAULTS = dict(NETWORK_DEFAULTS, batch_size=256, weight_decay=1e-4, predict_batch_size=1024,
+                         optimizer="adamw", momentum=0.9,  # momentum: for "nesterov" only
                          # Eager execution skips graph tracing: slower per step, far faster for
                          # the few steps of a contract test on a large network (MobileNetV2).
                          run_eagerly=False)
@@ -41,9 +44,22 @@ class KerasClassifier(NetworkClassifier):
     """A Keras network mapping ``(n, 28, 28)`` images to 10 logits, trained epoch by epoch.
 
     ``build(params, keras)`` returns the uncompiled network. Training: AdamW with warm-up and
-    cosine decay, optional label smoothing and flip/shift augmentation, and the weights of the
-    best validation epoch kept (early stopping with ``patience``).
+    cosine decay (or, with ``optimizer="nesterov"``, the airbench recipe's Nesterov SGD with
+    warm-up and linear decay to zero), optional label smoothing and flip/shift augmentation,
+    and the weights of the best validation epoch kept (early stopping with ``patience``).
     """
+
+    def make_optimizer(self, keras, total_steps: int, warmup_steps: int):
+        name, peak, decay = self.setting("optimizer"), self.setting("learning_rate"), self.setting("weight_decay")
+        if name == "nesterov":
+            return keras.optimizers.SGD(learning_rate=triangular_schedule(keras, peak, total_steps, warmup_steps),
+                                        momentum=self.setting("momentum"), nesterov=True, weight_decay=decay)
+        if name != "adamw":
+            raise ConfigError(f"model {self.name!r}: optimizer {name!r} is not one of {', '.join(OPTIMIZERS)}")
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=peak * 0.01, decay_steps=max(1, total_steps - warmup_steps), alpha=0.0,
+            warmup_target=peak, warmup_steps=warmup_steps)
+        return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=decay)
 
     def fit(self, x, y, validation=None):
         keras = import_keras(self.context)
@@ -53,12 +69,8 @@ class KerasClassifier(NetworkClassifier):
         epochs, batch = self.setting("epochs"), self.setting("batch_size")
         steps = int(np.ceil(len(x) / batch)) * epochs
         warmup = int(np.ceil(len(x) / batch) * self.setting("warmup_epochs"))
-        peak = self.setting("learning_rate")
-        schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=peak * 0.01, decay_steps=max(1, steps - warmup), alpha=0.0,
-            warmup_target=peak, warmup_steps=warmup)
         self.network.compile(
-            optimizer=keras.optimizers.AdamW(learning_rate=schedule, weight_decay=self.setting("weight_decay")),
+            optimizer=self.make_optimizer(keras, steps, warmup),
             loss=keras.losses.CategoricalCrossentropy(from_logits=True,
                                                       label_smoothing=self.setting("label_smoothing")),
             metrics=["accuracy"], run_eagerly=self.setting("run_eagerly"))
@@ -105,3 +117,20 @@ class KerasClassifier(NetworkClassifier):
 
         self.network = None
         keras.backend.clear_session()
+
+
+def triangular_schedule(keras, peak: float, total_steps: int, warmup_steps: int):
+    """Linear warm-up to ``peak``, then linear decay to zero at ``total_steps`` (the same shape
+    as the torch ``cnn``'s schedule)."""
+
+    class Triangular(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            step = keras.ops.cast(step, "float32")
+            rising = peak * step / max(1, warmup_steps)
+            falling = peak * keras.ops.maximum(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+            return keras.ops.where(step < warmup_steps, rising, falling)
+
+        def get_config(self):
+            return {"peak": peak, "total_steps": total_steps, "warmup_steps": warmup_steps}
+
+    return Triangular()
