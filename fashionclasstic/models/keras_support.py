@@ -12,7 +12,7 @@ import numpy as np
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models.registry import ModelContext
-from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy
+from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy, triangular
 
 OPTIMIZERS = ("adamw", "nesterov")
 TRAINING_DEFAULTS = dict(NETWORK_DEFAULTS, batch_size=256, weight_decay=1e-4, predict_batch_size=1024,
@@ -49,13 +49,16 @@ class KerasClassifier(NetworkClassifier):
     and the weights of the best validation epoch kept (early stopping with ``patience``).
     """
 
+    def __post_init__(self):
+        if self.setting("optimizer") not in OPTIMIZERS:
+            raise ConfigError(f"model {self.name!r}: optimizer {self.setting('optimizer')!r} is not one of "
+                              f"{', '.join(OPTIMIZERS)}")
+
     def make_optimizer(self, keras, total_steps: int, warmup_steps: int):
-        name, peak, decay = self.setting("optimizer"), self.setting("learning_rate"), self.setting("weight_decay")
-        if name == "nesterov":
+        peak, decay = self.setting("learning_rate"), self.setting("weight_decay")
+        if self.setting("optimizer") == "nesterov":
             return keras.optimizers.SGD(learning_rate=triangular_schedule(keras, peak, total_steps, warmup_steps),
                                         momentum=self.setting("momentum"), nesterov=True, weight_decay=decay)
-        if name != "adamw":
-            raise ConfigError(f"model {self.name!r}: optimizer {name!r} is not one of {', '.join(OPTIMIZERS)}")
         schedule = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=peak * 0.01, decay_steps=max(1, total_steps - warmup_steps), alpha=0.0,
             warmup_target=peak, warmup_steps=warmup_steps)
@@ -120,15 +123,11 @@ class KerasClassifier(NetworkClassifier):
 
 
 def triangular_schedule(keras, peak: float, total_steps: int, warmup_steps: int):
-    """Linear warm-up to ``peak``, then linear decay to zero at ``total_steps`` (the same shape
-    as the torch ``cnn``'s schedule)."""
+    """:func:`~fashionclasstic.models.training.triangular` as a Keras schedule."""
 
     class Triangular(keras.optimizers.schedules.LearningRateSchedule):
         def __call__(self, step):
-            step = keras.ops.cast(step, "float32")
-            rising = peak * step / max(1, warmup_steps)
-            falling = peak * keras.ops.maximum(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
-            return keras.ops.where(step < warmup_steps, rising, falling)
+            return triangular(keras.ops.cast(step, "float32"), total_steps, peak, warmup_steps, ops=keras.ops)
 
         def get_config(self):
             return {"peak": peak, "total_steps": total_steps, "warmup_steps": warmup_steps}

@@ -18,6 +18,7 @@ import numpy as np
 
 from fashionclasstic.models.registry import register_model
 from fashionclasstic.models.torch_support import TorchClassifier
+from fashionclasstic.models.training import triangular
 
 PARAMS = {"widths": (32, 64, 128), "convs": 2, "whiten_kernel": 2, "epochs": 24, "batch_size": 512,
           "learning_rate": 0.2, "momentum": 0.9, "weight_decay": 5e-4, "warmup_fraction": 0.2,
@@ -84,9 +85,7 @@ class CompactCNNClassifier(TorchClassifier):
     def learning_rate(self, step: int, total_steps: int, steps_per_epoch: int) -> float:
         """Linear warm-up over the first ``warmup_fraction`` of the steps, then linear decay to 0."""
         warmup = max(1, int(self.setting("warmup_fraction") * total_steps))
-        if step < warmup:
-            return self.setting("learning_rate") * step / warmup
-        return self.setting("learning_rate") * max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+        return float(triangular(step, total_steps, self.setting("learning_rate"), warmup))
 
     def forward(self, torch, inputs):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(self.setting("bf16"))):

@@ -42,6 +42,14 @@ def warmup_cosine(step: int, total_steps: int, peak: float, warmup_steps: int, f
     return peak * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def triangular(step, total_steps: int, peak: float, warmup_steps: int, ops=np):
+    """Linear warm-up to ``peak``, then linear decay to zero at ``total_steps`` (the airbench
+    schedule). ``ops`` is numpy for a step number, ``keras.ops`` for a step tensor in a graph."""
+    rising = peak * step / max(1, warmup_steps)
+    falling = peak * ops.maximum(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+    return ops.where(step < warmup_steps, rising, falling)
+
+
 def augment(x: np.ndarray, rng: np.random.Generator, flip: bool, shift: int) -> np.ndarray:
     """Random horizontal flips and integer shifts (zero padded): label-preserving for clothes."""
     if not flip and not shift:
