@@ -100,6 +100,7 @@ class ModelCase:
         record.classification_report = evaluation.classification_report
         record.parameter_count = self.model.parameter_count()
         record.size_bytes = self.model.size_bytes()
+        record.precision = getattr(self.model, "precision", "") or ""
         record.history = {k: [float(v) for v in values] for k, values in (self.model.history or {}).items()}
         record.epoch_seconds = record.history.get("seconds", [])
         importances = self.model.feature_importances()

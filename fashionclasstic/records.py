@@ -100,6 +100,7 @@ class CaseRecord:
     inference_ms_per_image: float | None = column(None, "ms/img", ".4f", "table csv summary")  # derived
     timing: str = column("", "timing", show="table csv summary bench", cell=timing_text)  # see TIMING_LEGEND
     timing_suspect: str = column("", show="csv summary bench")  # why the times may be stretched, if so
+    precision: str = column("", "precision", show="table csv summary bench")  # what a network trained in
     load_average: dict[str, list[float]] = column(factory=dict, show="summary")  # per case: [start, end]
     parameter_count: int | None = column(None, "params", "count", "table csv summary bench")
     size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
@@ -230,14 +231,17 @@ def parse_case_name(name: str) -> tuple[str, str] | None:
 
 def machine_fingerprint(machine: dict[str, Any], threads: int | None) -> str:
     """A stable hash of what makes times comparable: CPU model, logical cores, memory class
-    (GiB, rounded to a power of two), OS and architecture, and the threads a model used.
-    ``machine`` is pytest-benchmark's machine information plus ``cpu_count`` and ``memory_bytes``."""
+    (GiB, rounded to a power of two), OS and architecture, the threads a model used, and the
+    vector ISA and native bf16 the frameworks could use (an AVX-512 CPU capped to AVX2 is
+    another machine). ``machine`` is pytest-benchmark's machine information plus ``cpu_count``,
+    ``memory_bytes`` and :meth:`fashionclasstic.hardware.Capabilities.as_machine_info`."""
     cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
     memory = machine.get("memory_bytes")
     identity = {"cpu": cpu.get("brand_raw") or machine.get("processor"),
                 "cores": machine.get("cpu_count") or cpu.get("count"),
                 "memory_gib": 2 ** round(math.log2(memory / 2**30)) if memory else None,
-                "system": machine.get("system"), "arch": machine.get("machine"), "threads": threads}
+                "system": machine.get("system"), "arch": machine.get("machine"), "threads": threads,
+                "isa": machine.get("isa"), "native_bf16": machine.get("native_bf16")}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 EXIT_STATUS = {0: "all passed", 1: "tests failed", 2: "interrupted", 3: "internal error",

@@ -5,7 +5,8 @@ What carried over (measured on the full split, 2-core AMD EPYC): a frozen patch-
 layer (2x2 patches, from the training images' covariance), conv-pool-BatchNorm-GELU blocks of
 32, 64 and 128 channels ending in a global max pool, Nesterov SGD at batch 512 with a short
 linear warm-up then linear decay to zero, label smoothing 0.2, flips and 2-pixel translations,
-bfloat16 autocast and channels-last tensors (both faster on this CPU), and flip test-time
+channels-last tensors, bfloat16 autocast only where the CPU's native bf16 makes a training step
+faster (``precision="auto"``, decided when training starts and recorded), and flip test-time
 augmentation inside prediction (so inside the inference case's time). The 10% validation split
 is not held out: every training image is used, and the learning curves are the training ones.
 """
@@ -22,7 +23,7 @@ from fashionclasstic.models.training import triangular
 
 PARAMS = {"widths": (32, 64, 128), "convs": 2, "whiten_kernel": 2, "epochs": 24, "batch_size": 512,
           "learning_rate": 0.2, "momentum": 0.9, "weight_decay": 5e-4, "warmup_fraction": 0.2,
-          "label_smoothing": 0.2, "flip": True, "shift": 2, "bf16": True, "tta": True, "patience": None,
+          "label_smoothing": 0.2, "flip": True, "shift": 2, "precision": "auto", "tta": True, "patience": None,
           "predict_batch_size": 1000}
 
 
@@ -70,7 +71,7 @@ def build_cnn(params, torch, images: np.ndarray):
 
 @dataclass
 class CompactCNNClassifier(TorchClassifier):
-    """Nesterov SGD with a triangular schedule, bf16 autocast, channels-last."""
+    """Nesterov SGD with a triangular schedule, channels-last, bf16 autocast where it pays."""
 
     def make_network(self, torch, x: np.ndarray):
         return build_cnn(self.params, torch, x).to(memory_format=torch.channels_last)
@@ -87,9 +88,9 @@ class CompactCNNClassifier(TorchClassifier):
         warmup = max(1, int(self.setting("warmup_fraction") * total_steps))
         return float(triangular(step, total_steps, self.setting("learning_rate"), warmup))
 
-    def forward(self, torch, inputs):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(self.setting("bf16"))):
-            return self.network(inputs.contiguous(memory_format=torch.channels_last))
+    def memory_format(self, torch):
+        """Channels-last: 5x faster per step in float32 on an AVX-512 Xeon, a little faster on AVX2."""
+        return torch.channels_last
 
     def before_step(self, torch) -> None:
         """No gradient clipping in this recipe."""
@@ -98,7 +99,7 @@ class CompactCNNClassifier(TorchClassifier):
 @register_model("cnn", family="convolutional network", framework="torch", requires=("torch",), extra="torch",
                 params=PARAMS,
                 profiles={"smoke": {"epochs": 8, "batch_size": 128, "learning_rate": 0.1}, "full": {}},
-                tiny={"widths": (8, 8, 16), "convs": 1, "epochs": 2, "batch_size": 32, "bf16": False})
+                tiny={"widths": (8, 8, 16), "convs": 1, "epochs": 2, "batch_size": 32, "precision": "float32"})
 def cnn(params, context):
     """A compact CNN with frozen patch whitening, trained with an airbench-style recipe."""
     return CompactCNNClassifier(name="cnn", build=None, params=params, context=context)

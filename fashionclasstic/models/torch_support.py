@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import copy
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from fashionclasstic.errors import ConfigError
+from fashionclasstic.hardware import capabilities
 from fashionclasstic.models.registry import ModelContext
 from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy, warmup_cosine
 
@@ -30,6 +34,42 @@ def import_torch(context: ModelContext):
 
 def device_of(torch):
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+PRECISIONS = ("auto", "float32", "bfloat16")
+PROBE_STEPS = 2  # timed training steps per candidate precision, after one untimed
+
+
+def choose_precision(torch, device, requested: str, step: Callable[[str], None] | None = None) -> tuple[str, str]:
+    """The precision to train in, and why.
+
+    ``auto``: float32 unless bf16 is native here (a GPU that supports it; on the CPU,
+    AVX512-BF16 or AMX that the frameworks may use). Where it is native on a CPU, native is not
+    always faster (small convolutions can lose to float32), so ``step(precision)``, one training
+    step on a copy of the network, is timed in both and the faster is kept, as cuDNN's
+    benchmark mode picks kernels. ``float32`` or ``bfloat16`` is taken as asked.
+    """
+    if requested not in PRECISIONS:
+        raise ConfigError(f"precision {requested!r} is not one of {', '.join(PRECISIONS)}")
+    if requested != "auto":
+        return requested, "set by the model's parameters"
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported():
+            return "bfloat16", f"{torch.cuda.get_device_name(device)} supports bf16"
+        return "float32", f"{torch.cuda.get_device_name(device)} has no bf16"
+    caps = capabilities()
+    if len(caps.precisions) == 1 or step is None:
+        return caps.precisions[0], caps.reason
+    seconds = {}
+    for precision in caps.precisions:
+        step(precision)  # untimed: the first call allocates and picks kernels
+        started = time.perf_counter()
+        for _ in range(PROBE_STEPS):
+            step(precision)
+        seconds[precision] = (time.perf_counter() - started) / PROBE_STEPS
+    fastest = min(seconds, key=seconds.get)
+    timed = ", ".join(f"{name} {value:.3f} s" for name, value in seconds.items())
+    return fastest, f"{caps.reason}; one training step: {timed}"
 
 
 @dataclass
@@ -59,7 +99,12 @@ class TorchClassifier(NetworkClassifier):
                              int(steps_per_epoch * self.setting("warmup_epochs")))
 
     def forward(self, torch, inputs):
-        return self.network(inputs)
+        return self.run_network(self.network, torch, inputs, self.precision)
+
+    def run_network(self, network, torch, inputs, precision: str):
+        """``network`` on ``inputs`` in the recipe's memory format, under bf16 autocast if asked."""
+        with torch.autocast(inputs.device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+            return network(inputs.contiguous(memory_format=self.memory_format(torch)))
 
     def before_step(self, torch) -> None:
         torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.setting("grad_clip"))
@@ -74,6 +119,9 @@ class TorchClassifier(NetworkClassifier):
         optimizer = self.make_optimizer(torch)
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
         labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        self.precision, self.precision_reason = choose_precision(
+            torch, device, self.params.get("precision", "float32"),
+            self._probe_step(torch, self._tensor(torch, x[:batch]).to(device), labels[:batch].to(device), loss_fn))
         step = 0
 
         def train_epoch(augmented, rng):
@@ -107,6 +155,20 @@ class TorchClassifier(NetworkClassifier):
         return self.run_epochs(x, validation, train_epoch, evaluate,
                                snapshot=lambda: copy.deepcopy(self.network.state_dict()),
                                restore=self.network.load_state_dict)
+
+    def _probe_step(self, torch, inputs, targets, loss_fn):
+        """One forward and backward pass on a throw-away copy of the network, in a given precision."""
+        network = copy.deepcopy(self.network)
+
+        def step(precision: str) -> None:
+            loss_fn(self.run_network(network, torch, inputs, precision).float(), targets).backward()
+            network.zero_grad(set_to_none=True)
+
+        return step
+
+    def memory_format(self, torch):
+        """The layout of input batches (channels-last where a recipe prefers it)."""
+        return torch.contiguous_format
 
     def _logits(self, torch, x: np.ndarray):
         device = device_of(torch)

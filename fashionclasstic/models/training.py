@@ -120,6 +120,8 @@ class NetworkClassifier(BaseClassifier):
     context: ModelContext = field(default_factory=ModelContext)
     network: Any = field(default=None, init=False)
     best_epoch: int | None = field(default=None, init=False)
+    precision: str = field(default="float32", init=False)  # what training ran in, and why
+    precision_reason: str = field(default="", init=False)
 
     def setting(self, key: str):
         if key not in self.params:
@@ -154,4 +156,4 @@ class NetworkClassifier(BaseClassifier):
 
     def describe(self):
         return {**json_scalars(self.params), **{k: list(v) for k, v in self.params.items() if isinstance(v, tuple)},
-                "best_epoch": self.best_epoch}
+                "best_epoch": self.best_epoch, "precision_reason": self.precision_reason}

@@ -14,6 +14,7 @@ import os
 import pytest
 
 from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.hardware import capabilities
 from fashionclasstic.plugin import hookspec
 from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found here by pytest)
     fc_benchmark,
@@ -61,6 +62,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return model_scheduler(config, log)
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from fashionclasstic.plugin.header import header_lines
+
+    return header_lines(config.stash[settings_key])
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One case per selected model; session scope lets pytest group a model's cases."""
     if MODEL_PARAMETER in metafunc.fixturenames:
@@ -70,7 +77,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
     """pytest-benchmark's JSON carries the same machine fingerprint as ``results.json``."""
-    machine_info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes())
+    machine_info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes(), **capabilities().as_machine_info())
     machine_info["fingerprint"] = machine_fingerprint(machine_info, threads_used(config, config.stash[settings_key]))
 
 

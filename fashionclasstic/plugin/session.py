@@ -19,6 +19,7 @@ import pytest
 
 from fashionclasstic.cases import new_record
 from fashionclasstic.errors import FashionClassticError
+from fashionclasstic.hardware import capabilities
 from fashionclasstic.models import get_model_spec
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
@@ -170,7 +171,8 @@ class ResultsSession:
         if self._machine is None:
             hook = getattr(self.config.hook, "pytest_benchmark_generate_machine_info", None)
             machine = dict(hook(config=self.config)) if hook is not None else {}
-            machine.update(platform=platform.platform(), cpu_count=os.cpu_count(), memory_bytes=memory_bytes())
+            machine.update(platform=platform.platform(), cpu_count=os.cpu_count(), memory_bytes=memory_bytes(),
+                           **capabilities().as_machine_info())
             self._machine = machine
         return self._machine
 
