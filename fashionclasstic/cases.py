@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import statistics
 import time
 from dataclasses import replace
 
@@ -19,7 +18,6 @@ from fashionclasstic.metrics import as_predictions, evaluate
 from fashionclasstic.models import ModelContext, ModelSpec
 from fashionclasstic.profiles import Profile
 from fashionclasstic.records import CaseRecord
-from fashionclasstic.stats import spread
 from fashionclasstic.thresholds import Threshold
 
 log = logging.getLogger(__name__)
@@ -37,6 +35,7 @@ def new_record(spec: ModelSpec, profile: Profile, context: ModelContext, thresho
         model=spec.name, family=spec.family, framework=spec.framework, description=spec.description,
         pretrained=spec.pretrained, profile=profile.name, seed=context.seed, threads=context.threads,
         n_test=n_test, min_accuracy=threshold.min_accuracy if threshold else None,
+        gate_margin=threshold.margin if threshold else None,
         threshold_origin=threshold.origin if threshold else "")
 
 
@@ -114,16 +113,8 @@ class ModelCase:
 
     def summarize(self, train_samples: list[float], cpu_samples: list[float]) -> None:
         """The repeats' mean and spread as the record's scores (the gate judges the mean)."""
-        record = self.record
-        record.train_samples, record.train_cpu_seconds = list(train_samples), list(cpu_samples)
-        for repeat, seconds in zip(record.repeats, train_samples, strict=False):
-            repeat["train_seconds"] = seconds
-        record.train_seconds = statistics.median(train_samples)
-        accuracy = spread([r["accuracy"] for r in record.repeats])
-        record.accuracy, record.accuracy_std = accuracy.mean, accuracy.std
-        record.accuracy_ci95 = list(accuracy.ci95)
-        record.macro_f1 = spread([r["macro_f1"] for r in record.repeats]).mean
-        record.derive()
+        self.record.train_samples, self.record.train_cpu_seconds = list(train_samples), list(cpu_samples)
+        self.record.summarize_repeats()
 
     def gate_failure(self) -> str | None:
         """Why the accuracy gate fails, or ``None`` when it holds (or there is no gate)."""

@@ -16,6 +16,11 @@ DESCRIPTIONS = {
     "history": "Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
                "group them by profile and machine fingerprint, print each model's history, find steps "
                "(sustained shifts beyond the noise) and write history.html with a chart per metric.",
+    "ab": "Benchmark two revisions on this machine, interleaved (BASE, HEAD, BASE, HEAD, ... one pytest session "
+          "each, seeds SEED..SEED+REPEATS-1), save each side as a run and judge HEAD against BASE with compare's "
+          "rules. BASE is checked out into a temporary git worktree of the repository you are in; HEAD is the "
+          "working tree unless named. Options after -- go to both sides' pytest (e.g. -- --fc-profile smoke "
+          "--fc-models logreg); relative paths resolve in each side's tree.",
     "thresholds": "Write thresholds entries (seeds, mean, std, margin = max(0.005, 3 x std), min_accuracy) for "
                   "every model a saved run evaluated, replacing those models' entries for that profile. "
                   "Measure with repeats: pytest benchmarks --fc-repeats 3 ...",
@@ -26,13 +31,28 @@ def cmd_models(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from fashionclasstic.models import get_model_spec, list_models
+    from fashionclasstic.profiles import PROFILES
+    from fashionclasstic.thresholds import load_thresholds, threshold_for
+
+    thresholds = load_thresholds()
+
+    def gate(spec, profile: str) -> str:
+        threshold = threshold_for(spec, profile, thresholds)
+        if threshold is None:
+            return "ungated"
+        caught = f" (catches {100 * threshold.margin:.2f} pts)" if threshold.margin is not None else ""
+        return f">={threshold.min_accuracy:.4f}{caught}"
 
     rows = []
     for name in list_models(args.pattern):
         spec = get_model_spec(name)
         rows.append([name, spec.family, spec.framework, "yes" if spec.pretrained else "",
-                     spec.unavailable_reason() or "ready", spec.description])
-    print(tabulate(rows, headers=["model", "family", "framework", "pretrained", "here", "description"]))
+                     *(gate(spec, profile) for profile in PROFILES), spec.unavailable_reason() or "ready",
+                     spec.description])
+    print(tabulate(rows, headers=["model", "family", "framework", "pretrained", *(f"{p} gate" for p in PROFILES),
+                                  "here", "description"]))
+    print("A gate catches a drop of the mean accuracy larger than its margin (pts); --fc-repeats N judges the "
+          "mean of N runs with a margin narrowed by sqrt(N) (see thresholds.toml).")
     return 0
 
 
@@ -51,6 +71,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     return compare(args.runs, args.fail_on, runs_dir=Path(args.runs_dir), storage=Path(args.storage),
                    cross_machine=args.cross_machine)
+
+
+def cmd_ab(args: argparse.Namespace) -> int:
+    from fashionclasstic.ab import ab
+
+    return ab(args.base, args.head, args.fail_on, repeats=args.repeats, seed=args.seed, options=args.pytest_options,
+              out=args.out)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -147,6 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(compare)
     compare.set_defaults(run=cmd_compare)
 
+    ab = commands.add_parser("ab", help="benchmark two revisions interleaved on this machine and judge the change",
+                             description=DESCRIPTIONS["ab"], usage="%(prog)s BASE [HEAD] [options] [-- PYTEST_OPTIONS]")
+    ab.add_argument("base", metavar="BASE", help="the baseline revision (a commit, branch or tag)")
+    ab.add_argument("head", metavar="HEAD", nargs="?", help="the revision judged (default: the working tree)")
+    ab.add_argument("--fail-on", metavar="SPEC", help="exit 1 when HEAD regressed beyond these limits (as compare's)")
+    ab.add_argument("--repeats", type=int, default=5,
+                    help="rounds per side (default 5: the fewest from which a time change can be significant)")
+    ab.add_argument("--seed", type=int, default=0, help="the first round's seed (default 0)")
+    ab.add_argument("--out", metavar="DIR",
+                    help="where the rounds and both runs go (default .fashionclasstic/ab/<time>)")
+    ab.set_defaults(run=cmd_ab)
+
     report = commands.add_parser("report", help="redraw a saved run's report from its results.json (no training)")
     report.add_argument("saved_run", metavar="RUN", help="a results.json, a run directory, a run id, or 'latest'")
     report.add_argument("--out", metavar="DIR", help="write here instead of the run's own directory")
@@ -181,7 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, passthrough = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else (argv, [])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if passthrough and args.command != "ab":
+        parser.error(f"options after -- are for ab only, not {args.command}: {' '.join(passthrough)}")
+    args.pytest_options = passthrough
     try:
         return args.run(args)
     except FashionClassticError as exc:

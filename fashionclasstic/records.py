@@ -17,11 +17,13 @@ import hashlib
 import json
 import math
 import re
+import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from fashionclasstic import metrics
+from fashionclasstic.stats import spread
 
 SCHEMA_VERSION = 2
 STATUSES = ("passed", "failed", "error", "crashed", "skipped", "not run")
@@ -92,6 +94,8 @@ class CaseRecord:
     accuracy_ci95: list[float] | None = column(None, show="summary bench")  # Student-t interval of the mean
     min_accuracy: float | None = column(None, "min. acc.", ".4f", "table csv summary bench")
     gate: str = column("", "gate", show="table csv summary")  # derived: pass, FAIL, ungated
+    # The smallest drop of the mean below the measured accuracy that fails the gate (its sensitivity)
+    gate_margin: float | None = column(None, "gate margin", ".4f", "csv summary bench")
     threshold_origin: str = column("")
     train_seconds: float | None = column(None, "train s", ".1f", "table csv summary bench", rule="train_time")
     inference_seconds: float | None = column(None, "infer s", ".3f", "table csv summary bench",
@@ -130,6 +134,19 @@ class CaseRecord:
         self.gate = ("" if self.accuracy is None else "ungated" if self.min_accuracy is None
                      else "pass" if self.accuracy >= self.min_accuracy else "FAIL")
         return self
+
+    def summarize_repeats(self) -> CaseRecord:
+        """The repeats' mean and spread as the record's scores (a gate judges the mean), and
+        the median training round as its training time."""
+        if self.train_samples:
+            for repeat, seconds in zip(self.repeats, self.train_samples, strict=False):
+                repeat["train_seconds"] = seconds
+            self.train_seconds = statistics.median(self.train_samples)
+        if self.repeats:
+            accuracy = spread([r["accuracy"] for r in self.repeats])
+            self.accuracy, self.accuracy_std, self.accuracy_ci95 = accuracy.mean, accuracy.std, list(accuracy.ci95)
+            self.macro_f1 = spread([r["macro_f1"] for r in self.repeats]).mean
+        return self.derive()
 
     def score(self, y_true, y_pred) -> None:
         """Fill every metric field from the test-set predictions."""

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from fashionclasstic.errors import ConfigError
@@ -104,3 +106,22 @@ def test_entries_are_written_from_a_saved_run_with_repeats(tmp_path, capsys):
     assert written[("logreg", "smoke")].margin == 0.005  # no spread across seeds: the floor
     assert "--fc-repeats 3" in dnn.run and "AMD EPYC" in dnn.run
     assert "[dnn.smoke] 3 seed(s)" in capsys.readouterr().out
+
+
+def test_repeats_narrow_the_gate_by_the_standard_error_of_their_mean_and_say_so(tmp_path):
+    from fashionclasstic.models import get_model_spec
+    from fashionclasstic.thresholds import Threshold, render_thresholds, threshold_for
+
+    cnn = Threshold("cnn", "smoke", 0.8747, measured=0.8912, margin=0.0165, seeds=(0, 1, 2), std=0.0055)
+    assert cnn.for_repeats(1) == cnn
+    three = cnn.for_repeats(3)
+    assert (three.margin, three.min_accuracy, three.repeats) == (0.0095, 0.8817, 3)  # 3 x 0.0055 / sqrt(3)
+    assert cnn.for_repeats(100).margin == 0.005  # never under the floor
+    steady = Threshold("logreg", "smoke", 0.834, measured=0.839, margin=0.005, seeds=(0, 1, 2), std=0.0)
+    assert steady.for_repeats(5) == replace(steady, repeats=5)
+    single = Threshold("x", "full", 0.9, measured=0.91, margin=0.01, seeds=(0,), std=0.0)
+    assert single.for_repeats(3).min_accuracy == 0.9  # one seed: no spread known, no narrowing
+    assert cnn.sensitivity_text() == "1.65 pts in one run, 0.95 pts with 3 repeats"
+    assert "# catches a drop of the mean of over 1.65 pts in one run" in render_thresholds({("cnn", "smoke"): cnn})
+    spec = get_model_spec("cnn")
+    assert threshold_for(spec, "smoke", {("cnn", "smoke"): cnn}, repeats=3).min_accuracy == 0.8817

@@ -54,7 +54,8 @@ def fc_case(fc_model: str, fc_data, fc_settings: Settings, fc_thresholds):
     """The model's case, shared by its training and inference tests, closed after the last."""
     spec = get_model_spec(fc_model)
     case = ModelCase(spec, fc_settings.profile, fc_settings.context(), fc_data,
-                     threshold_for(spec, fc_settings.profile.name, fc_thresholds), repeats=fc_settings.repeats)
+                     threshold_for(spec, fc_settings.profile.name, fc_thresholds, fc_settings.repeats),
+                     repeats=fc_settings.repeats)
     try:
         case.build()
     except ModelUnavailable as exc:

@@ -69,7 +69,8 @@ def placeholder_record(model: str, settings: Settings) -> CaseRecord:
     """The record of a model whose case was never built (skipped, failed to set up, not run)."""
     spec = get_model_spec(model)
     try:
-        threshold = threshold_for(spec, settings.profile.name, load_thresholds(settings.thresholds_path))
+        threshold = threshold_for(spec, settings.profile.name, load_thresholds(settings.thresholds_path),
+                                  settings.repeats)
     except FashionClassticError:
         threshold = None
     return new_record(spec, settings.profile, settings.context(), threshold)
@@ -214,6 +215,11 @@ class ResultsSession:
             terminalreporter.write_line(
                 f"ungated (no minimum accuracy for profile {self.settings.profile.name} in the suite's thresholds, "
                 f"--fc-thresholds or register_model(min_accuracy=...)): {', '.join(ungated)}", yellow=True)
+        margins = [f"{r.model} {100 * r.gate_margin:.2f}" for r in records if r.gate_margin is not None]
+        if margins:
+            repeats = f"the mean of {self.settings.repeats} runs" if self.settings.repeats > 1 else "one run"
+            terminalreporter.write_line(f"gate sensitivity (the smallest drop of {repeats} a gate catches, points; "
+                                        f"--fc-repeats narrows it): {', '.join(margins)}")
         if self.report_dir:
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         if self.report_error:

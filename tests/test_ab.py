@@ -1,0 +1,129 @@
+"""``python -m fashionclasstic ab``: two revisions of a user's project benchmarked interleaved on
+this machine, and judged with compare's rules (real pytest sessions, a model of the project's)."""
+
+import json
+import subprocess
+
+import pytest
+
+from fashionclasstic.cli import main
+
+MODELS = '''
+import time
+
+import numpy as np
+
+from fashionclasstic import register_model
+from fashionclasstic.models import SklearnClassifier
+
+SLEEP_SECONDS = {sleep}  # the change under test doubles this
+WRONG_SHARE = {wrong}  # ... and makes this share of the predictions wrong
+
+
+class Slow(SklearnClassifier):
+    def fit(self, x, y, validation=None):
+        time.sleep(SLEEP_SECONDS)
+        return super().fit(x, y, validation)
+
+    def predict(self, x):
+        predictions = np.array(super().predict(x))
+        wrong = int(WRONG_SHARE * len(predictions))
+        predictions[:wrong] = (predictions[:wrong] + 1) % 10
+        return predictions
+
+
+@register_model("slow_centroid", family="prototype", framework="scikit-learn")
+def slow_centroid(params, context):
+    from sklearn.neighbors import NearestCentroid
+    return Slow(estimator=NearestCentroid())
+'''
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def project(tmp_path, official_data_dir, monkeypatch):
+    """A user's project in git: BASE sleeps 0.3 s in fit, HEAD sleeps 0.6 s and gets 3% more wrong."""
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ab@example.org")
+    git(repo, "config", "user.name", "ab")
+    (repo / "my_models.py").write_text(MODELS.format(sleep=0.3, wrong=0.0))
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    (repo / "my_models.py").write_text(MODELS.format(sleep=0.6, wrong=0.03))
+    git(repo, "commit", "-qam", "slower and worse")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("FASHIONCLASSTIC_DATA", str(official_data_dir))
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    for variable in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(variable, raising=False)
+    return repo
+
+
+PYTEST_OPTIONS = ["--", "--fc-import", "my_models.py", "--fc-models", "slow_centroid", "--fc-profile", "smoke"]
+
+
+@pytest.mark.e2e
+def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys):
+    status = main(["ab", "HEAD~1", "HEAD", "--repeats", "2", "--out", "ab-run",
+                   "--fail-on", "train_time:25%,accuracy:1", *PYTEST_OPTIONS])
+    out = capsys.readouterr().out
+    assert status == 1, out
+    fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
+    assert any("slow_centroid: train_time grew" in line for line in fails), out
+    assert any("slow_centroid: accuracy fell" in line and "[accuracy:1]" in line for line in fails), out
+    # the rounds alternate, and each side is an ordinary run with every round's repeat
+    order = [line.split(",")[0] for line in out.splitlines() if line.startswith(("ab: base", "ab: head"))]
+    assert [label.split()[1] for label in order] == ["base", "head"] * 2
+    for side in ("base", "head"):
+        saved = json.loads((project / "ab-run" / side / "results.json").read_text())
+        (record,) = saved["models"]
+        assert [repeat["seed"] for repeat in record["repeats"]] == [0, 1]
+        assert len(record["train_samples"]) == 2 and saved["run"]["repeats"] == 2
+    assert main(["compare", "ab-run/base", "ab-run/head", "--fail-on", "accuracy:1"]) == 1
+
+
+@pytest.mark.e2e
+def test_two_identical_revisions_pass_the_same_rules(project, capsys):
+    status = main(["ab", "HEAD", "HEAD", "--repeats", "2", "--out", "ab-same",
+                   "--fail-on", "train_time:25%,accuracy:1", *PYTEST_OPTIONS])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "no regression" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ab", "no-such-revision"], "'no-such-revision' is not a commit of"),
+    (["ab", "HEAD", "--", "--fc-seed", "3"], "--fc-seed is set by ab itself"),
+    (["ab", "HEAD", "--", "-n", "2"], "-n is set by ab itself"),
+    (["ab", "HEAD", "--fail-on", "speed:3"], "unknown metric 'speed'"),
+])
+def test_bad_input_is_one_line_and_exit_2(project, capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+@pytest.mark.e2e
+def test_a_side_that_cannot_collect_is_one_line_and_exit_2(project, capsys):
+    (project / "my_models.py").write_text("raise ImportError('broken on purpose')\n")
+    assert main(["ab", "HEAD", "--repeats", "1", "--out", "ab-broken", *PYTEST_OPTIONS]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the head (working tree) side did not run its cases (pytest exit 4" in err[0], err
+
+
+def test_outside_a_repository(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert main(["ab", "HEAD"]) == 2
+    assert "is not inside a git repository" in capsys.readouterr().err
+
+
+def test_options_after_the_separator_belong_to_ab_only(capsys):
+    with pytest.raises(SystemExit):
+        main(["models", "--", "--fc-models", "x"])
+    assert "for ab only" in capsys.readouterr().err
