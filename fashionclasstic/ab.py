@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fashionclasstic.errors import ConfigError, FashionClassticError
@@ -160,7 +160,7 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
     inside = workdir.resolve().relative_to(repo)
     sides = [Side("base", base, resolve_commit(repo, base), repo)]
     sides.append(Side("head", head, resolve_commit(repo, head), repo) if head else Side("head", "", "", repo))
-    target = Path(out) if out else AB_DIR / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = Path(out) if out else AB_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     scratch = Path(tempfile.mkdtemp(prefix="fashionclasstic-ab-"))
     worktrees: list[Path] = []
     try:

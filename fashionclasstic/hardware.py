@@ -6,8 +6,7 @@ instructions (AVX512-BF16 or AMX) and the frameworks may use them. The framework
 honoured, so an AVX-512 machine emulating a common AVX2-only CI runner
 (``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2``) is treated as one.
 
-A leaf module: it reads ``/proc/cpuinfo`` (or py-cpuinfo elsewhere) and the environment, and
-imports no framework.
+A leaf module: it reads ``/proc/cpuinfo`` and the environment, and imports no framework.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ class Capabilities:
 
 
 def cpu_flags() -> frozenset[str]:
-    """The CPU's feature flags: ``/proc/cpuinfo`` on Linux, py-cpuinfo (pytest-benchmark's) elsewhere."""
+    """The CPU's feature flags from ``/proc/cpuinfo``; none known elsewhere (then float32)."""
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as lines:
             for line in lines:
@@ -55,12 +54,7 @@ def cpu_flags() -> frozenset[str]:
                     return frozenset(line.split(":", 1)[1].split())
     except OSError:
         pass
-    try:
-        import cpuinfo
-
-        return frozenset(cpuinfo.get_cpu_info().get("flags", []))
-    except Exception:  # noqa: BLE001 - no flags known: the safe choices follow
-        return frozenset()
+    return frozenset()
 
 
 def detect(flags: frozenset[str], environ: dict[str, str]) -> Capabilities:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import math
 import statistics
+import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-
-import tomllib
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_text

@@ -15,6 +15,7 @@ import pytest
 
 from fashionclasstic.data import archives
 
+pytest_plugins = ["pytester"]  # the tests run throw-away pytest sessions; the benchmarks never need it
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -107,3 +108,13 @@ def bench_session(pytester, official_data_dir, tmp_path, monkeypatch):
     shutil.copy(REPO / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
     pytester.data_dir = official_data_dir
     return pytester
+
+
+SESSION_FIXTURES = {"pytester", "bench_session"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts its own pytest session is an end-to-end test (``-m "not e2e"`` skips them)."""
+    for item in items:
+        if SESSION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)

@@ -140,3 +140,31 @@ def test_official_archives_load_as_the_canonical_split(official_data_dir, tmp_pa
     assert data.x_train.dtype == np.float32 and 0.0 <= data.x_train.min() and data.x_train.max() <= 1.0
     assert np.bincount(data.y_train).tolist() == [6000] * 10
     assert data.class_names[0] == "T-shirt/top" and data.class_names[9] == "Ankle boot"
+
+
+def test_tfds_keeps_to_no_download(isolated_locations, monkeypatch):
+    """--fc-source tfds with --fc-no-download: no local archives to prepare from is one message, no download."""
+    import sys
+    import types
+
+    from fashionclasstic.data.tfds_source import load_tfds
+
+    prepared = []
+
+    class Builder:
+        data_dir = str(isolated_locations / "tfds")
+
+        def is_prepared(self):
+            return False
+
+        def download_and_prepare(self, download_config=None):
+            prepared.append(download_config)
+
+    fake = types.SimpleNamespace(builder=lambda name: Builder(), download=types.SimpleNamespace(DownloadConfig=dict))
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", fake)
+    with pytest.raises(DataError, match="downloads are off"):
+        load_tfds(download=False)
+    monkeypatch.setenv("FASHIONCLASSTIC_OFFLINE", "1")
+    with pytest.raises(DataError, match="downloads are off"):
+        load_tfds()
+    assert prepared == []

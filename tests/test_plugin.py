@@ -67,7 +67,7 @@ def suite(bench_session):
 
 
 def run(suite, *args):
-    return suite.runpytest_subprocess("-p", "no:randomly", f"--fc-data-dir={suite.data_dir}",
+    return suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}",
                                       "--fc-profile=smoke", *args)
 
 

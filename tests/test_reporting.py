@@ -314,7 +314,7 @@ def suite(bench_session):
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_a_session_writes_one_report_with_every_model(suite, tmp_path, workers):
     report_dir = tmp_path / "report"
-    result = suite.runpytest_subprocess("-p", "no:randomly", f"--fc-data-dir={suite.data_dir}",
+    result = suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}",
                                         "--fc-profile=smoke", "--fc-models=centroid,decision_tree",
                                         f"--fc-report-dir={report_dir}", *workers)
     result.assert_outcomes(passed=4)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
@@ -45,10 +44,6 @@ class FashionMNIST:
                    x_test=normalise(arrays["x_test"]), y_test=arrays["y_test"].astype(np.int64),
                    source=source)
 
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
-
     def subsample(self, train_size: int | None, test_size: int | None, seed: int) -> FashionMNIST:
         """A stratified, seeded subset (``None`` keeps a split whole)."""
         train = stratified_indices(self.y_train, train_size, seed)
@@ -67,12 +62,6 @@ class FashionMNIST:
             self._validation_splits[key] = (np.flatnonzero(mask), val)
         train, val = self._validation_splits[key]
         return self.x_train[train], self.y_train[train], Validation(self.x_train[val], self.y_train[val])
-
-    @cached_property
-    def summary(self) -> dict:
-        return {"source": self.source, "train": len(self.y_train), "test": len(self.y_test),
-                "train_class_counts": np.bincount(self.y_train, minlength=10).tolist(),
-                "test_class_counts": np.bincount(self.y_test, minlength=10).tolist()}
 
 
 def normalise(images: np.ndarray) -> np.ndarray:

@@ -45,9 +45,18 @@ def load_tfds(data_dir=None, download: bool | None = None) -> tuple[dict[str, np
     except ImportError:
         raise DataError("--fc-source tfds needs tensorflow-datasets: "
                         "pip install 'fashionclasstic[tfds]'") from None
+    from fashionclasstic.data.archives import OFFLINE_ENV
+
+    if download is None:
+        download = os.environ.get(OFFLINE_ENV, "") in ("", "0")
     builder = tfds.builder("fashion_mnist")
     if not builder.is_prepared():
         manual = _manual_dir(data_dir)
+        if manual is None and not download:
+            raise DataError(f"tensorflow-datasets has not prepared fashion_mnist in {builder.data_dir}, no local "
+                            f"archives were found to prepare it from, and downloads are off (--fc-no-download or "
+                            f"{OFFLINE_ENV}). Put the official archives in a directory and pass --fc-data-dir DIR, "
+                            f"or allow the download.")
         try:
             builder.download_and_prepare(
                 download_config=tfds.download.DownloadConfig(manual_dir=manual))

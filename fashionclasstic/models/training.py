@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
 import time
 from collections.abc import Callable
@@ -31,7 +30,6 @@ NETWORK_DEFAULTS = {"epochs": 10, "learning_rate": 1e-3, "label_smoothing": 0.0,
 def seed_python_and_numpy(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
 
 
 def warmup_cosine(step: int, total_steps: int, peak: float, warmup_steps: int, floor: float = 0.0) -> float:
@@ -129,7 +127,7 @@ class NetworkClassifier(BaseClassifier):
                               f"register_model(params=...)")
         return self.params[key]
 
-    def run_epochs(self, x, validation, train_epoch, evaluate, snapshot, restore) -> None:
+    def run_epochs(self, x, validation, train_epoch, evaluate, snapshot, restore) -> NetworkClassifier:
         """The epoch loop both frameworks share: augment, train one epoch, validate, keep the
         best validation epoch's weights, stop on patience, restore the best, keep the history.
 

@@ -12,7 +12,7 @@ import logging
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -83,7 +83,7 @@ class ResultsSession:
         self.config, self.settings = config, settings
         self.records: dict[str, CaseRecord] = {}
         self.collected_models: set[str] | None = None  # None: not known (e.g. no collection here)
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self.report_dir: Path | None = None  # once written: the run's folder, kept for later writes
         self.report_error: str | None = None
         self._machine: dict | None = None
@@ -149,7 +149,7 @@ class ResultsSession:
 
     def run_info(self, exitstatus: int | None, complete: bool) -> RunInfo:
         config, settings = self.config, self.settings
-        finished = datetime.now(timezone.utc)
+        finished = datetime.now(UTC)
         data_dir = settings.data_dir and str(Path(settings.data_dir).expanduser().resolve())
         threads = threads_used(config, settings)
         machine = dict(self.machine_info(), fingerprint=machine_fingerprint(self.machine_info(), threads))

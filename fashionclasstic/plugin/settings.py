@@ -31,7 +31,8 @@ OPTIONS = {  # --fc-<name>: (help, ini default)
     "seed": ("seed for subsampling, splits and every framework", "0"),
     "repeats": ("train each model this many times, with seeds seed, seed+1, ...; scores are the mean", "1"),
     "threads": ("CPU threads per worker; 0 divides the cores among xdist workers", "0"),
-    "thresholds": ("a TOML thresholds file to gate against instead of the suite's own", None),
+    "thresholds": ("a TOML thresholds file whose entries replace the suite's own for the same model and profile "
+                   "(the suite's other entries stay)", None),
     "weights-dir": ("directory of local pretrained weights for the pretrained models", None),
     "report-dir": ("directory for the run's report (default .fashionclasstic/runs/<run id>)", None),
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +259,7 @@ def write_report(records: Iterable[CaseRecord], info: RunInfo, directory=None, *
     target = Path(directory).expanduser() if directory else runs_dir
     try:
         if not directory:
-            target = create_run_dir(runs_dir, info.id or datetime.now(timezone.utc).strftime(RUN_ID_FORMAT))
+            target = create_run_dir(runs_dir, info.id or datetime.now(UTC).strftime(RUN_ID_FORMAT))
             info.id = target.name
         target.mkdir(parents=True, exist_ok=True)
         publish(records, info, target, dataset=dataset, results_only=results_only, extra=extra_publishers or ())
