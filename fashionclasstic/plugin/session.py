@@ -61,6 +61,9 @@ def attach_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestR
     record = case.record if case is not None else placeholder_record(model, settings)
     record.status, record.reason = status_of(report, call)
     record.worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    case_name = parse_case_name(item.nodeid)
+    if case_name:
+        record.node_ids[case_name[0]] = item.nodeid
     report.user_properties.append((RECORD_PROPERTY, record.to_dict()))
 
 
@@ -207,6 +210,9 @@ class ResultsSession:
         records = self.all_records()
         terminalreporter.write_sep("=", "FashionClasstic results")
         terminalreporter.write_line(comparison_table(records))
+        for record in records:
+            if record.notes:
+                terminalreporter.write_line(f"note: {record.model}: {record.notes}", yellow=True)
         ungated = [r.model for r in records if r.gate == "ungated"]
         if ungated:
             terminalreporter.write_line(
