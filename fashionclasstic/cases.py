@@ -15,7 +15,14 @@ from fashionclasstic.data import FashionMNIST
 from fashionclasstic.fileio import jsonable
 from fashionclasstic.metrics import evaluate
 from fashionclasstic.models import ModelContext, ModelSpec
-from fashionclasstic.models.protocol import as_labels, close_model, fit_model, model_details, predict_raw
+from fashionclasstic.models.protocol import (
+    as_labels,
+    check_protocol,
+    close_model,
+    fit_model,
+    model_details,
+    predict_raw,
+)
 from fashionclasstic.profiles import Profile
 from fashionclasstic.records import CaseRecord
 from fashionclasstic.stats import spread
@@ -63,6 +70,7 @@ class ModelCase:
         self.close()
         self.round_context = replace(self.context, seed=self.context.seed + round_index)
         self.model = self.spec.build(self.profile.name, self.round_context)
+        check_protocol(self.model, self.spec.name)
 
     def start_round(self, round_index: int) -> None:
         """Before each training round: the model the case was set up with for the first round

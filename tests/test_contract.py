@@ -93,6 +93,7 @@ class Counted(Plain):
                       "return their argmax (predictions.argmax(axis=1))"),
     (Column(), "shape (50, 1), dtype int64, values 0..9 for 50 images: return a flat array"),
     (Counted(), "breach: parameter_count() must return a count (an int, or None when unknown), got 'many'"),
+    ("a string", "breach: its factory returned str, which has no fit() and no predict()"),
 ])
 def test_a_plain_object_keeps_the_contract_and_its_breaches_read_as_a_run_says_them(model, message):
     register_model("plain", family="test", framework="none")(lambda params, context: Plain())

@@ -19,7 +19,15 @@ import numpy as np
 
 from fashionclasstic.data import Validation
 from fashionclasstic.errors import ModelError
-from fashionclasstic.models.protocol import N_CLASSES, as_labels, close_model, fit_model, model_details, predict_raw
+from fashionclasstic.models.protocol import (
+    N_CLASSES,
+    as_labels,
+    check_protocol,
+    close_model,
+    fit_model,
+    model_details,
+    predict_raw,
+)
 from fashionclasstic.models.registry import ModelContext, get_model_spec
 
 
@@ -37,6 +45,7 @@ def _fit_and_predict(name: str, profile: str, context: ModelContext, overrides: 
     """The model fitted and its predictions, as a run calls them (read-only inputs)."""
     spec = get_model_spec(name)
     model = spec.build(profile, context, **{**spec.tiny, **overrides})
+    check_protocol(model, name)
     x, y = tiny_images(200, seed=0)
     validation = Validation(*tiny_images(60, seed=1)) if spec.uses_validation else None
     note = fit_model(model, name, x, y, validation)

@@ -39,6 +39,15 @@ def _input_error(name: str, method: str, exc: BaseException) -> ModelError:
                       f"x = x * 2 instead of x *= 2)")
 
 
+def check_protocol(model, name: str) -> None:
+    """The object a factory returned has what the suite needs: ``fit`` and ``predict``."""
+    missing = [method for method in ("fit", "predict") if not callable(getattr(model, method, None))]
+    if missing:
+        raise ModelError(f"{name}: its factory returned {type(model).__name__}, which has no "
+                         f"{' and no '.join(m + '()' for m in missing)}; a model needs fit(x, y, validation) and "
+                         f"predict(x)")
+
+
 def fit_model(model, name: str, x: np.ndarray, y: np.ndarray, validation=None) -> str:
     """Fit on read-only views of the data; returns a note when ``fit`` did not return the model
     (the suite does not need it, but scikit-learn's convention is ``return self``)."""
