@@ -14,15 +14,7 @@ from dataclasses import replace
 from fashionclasstic.data import FashionMNIST
 from fashionclasstic.fileio import jsonable
 from fashionclasstic.metrics import evaluate
-from fashionclasstic.models import ModelContext, ModelSpec
-from fashionclasstic.models.protocol import (
-    as_labels,
-    check_protocol,
-    close_model,
-    fit_model,
-    model_details,
-    predict_raw,
-)
+from fashionclasstic.models import ModelContext, ModelSpec, protocol
 from fashionclasstic.profiles import Profile
 from fashionclasstic.records import CaseRecord
 from fashionclasstic.stats import spread
@@ -70,7 +62,7 @@ class ModelCase:
         self.close()
         self.round_context = replace(self.context, seed=self.context.seed + round_index)
         self.model = self.spec.build(self.profile.name, self.round_context)
-        check_protocol(self.model, self.spec.name)
+        protocol.check_protocol(self.model, self.spec.name)
 
     def start_round(self, round_index: int) -> None:
         """Before each training round: the model the case was set up with for the first round
@@ -88,26 +80,26 @@ class ModelCase:
         self.record.n_validation = len(validation.y) if validation is not None else 0
         log.info("%s: training on %d images (%d held out for validation), profile %s, seed %d",
                  self.spec.name, len(y), self.record.n_validation, self.profile.name, seed)
-        note = fit_model(self.model, self.spec.name, x, y, validation)
+        note = protocol.fit_model(self.model, self.spec.name, x, y, validation)
         if note and note not in self.record.notes:
             self.record.notes = "; ".join(filter(None, [self.record.notes, note]))
         self.trained = True
 
     def predict_test(self):
-        return predict_raw(self.model, self.spec.name, self.data.x_test)
+        return protocol.predict_raw(self.model, self.spec.name, self.data.x_test)
 
     def evaluate(self) -> None:
         """Predict the test set once and record every metric and what the model can tell;
         with repeats, also this repeat's scores."""
         started = time.perf_counter()  # only to choose the number of inference rounds
-        predictions = as_labels(self.spec.name, self.predict_test(), len(self.data.y_test))
+        predictions = protocol.as_labels(self.spec.name, self.predict_test(), len(self.data.y_test))
         self.first_prediction_seconds = time.perf_counter() - started
         record = self.record
         record.score(self.data.y_test, predictions)
         evaluation = evaluate(self.data.y_test, predictions, self.data.class_names)
         record.confusion, record.per_class = evaluation.confusion, evaluation.per_class
         record.classification_report = evaluation.classification_report
-        details = model_details(self.model, self.spec.name)
+        details = protocol.model_details(self.model, self.spec.name)
         record.parameter_count, record.size_bytes = details["parameter_count"], details["size_bytes"]
         record.history = details["history"]
         record.epoch_seconds = record.history.get("seconds", [])
@@ -156,7 +148,7 @@ class ModelCase:
         model, self.model = self.model, None
         if model is not None:
             try:
-                close_model(model, self.spec.name)
+                protocol.close_model(model, self.spec.name)
             finally:
                 del model
                 gc.collect()
