@@ -78,10 +78,11 @@ def test_each_careless_model_gets_its_own_verdict_and_the_suite_model_keeps_its_
     assert verdicts["no_return"] == ("passed", "")
     assert models["no_return"]["notes"].startswith("fit() returned None, not the model: end fit with 'return self'")
     assert verdicts["probabilities"][0] == "failed"
-    assert ("shape (2000, 10), dtype float32, values 0.0..1.0 for 2000 images" in verdicts["probabilities"][1]
-            and "probabilities or scores? return their argmax" in verdicts["probabilities"][1])
+    assert verdicts["probabilities"][1].startswith(
+        "probabilities: predict() gave shape (2000, 10), dtype float32, values 0.0..1.0 for 2000 images; "
+        "probabilities or scores? return their argmax (predictions.argmax(axis=1))")
     assert verdicts["float_labels"][0] == "failed"
-    assert "dtype float32, values 0.0..9.0 for 2000 images: return integers" in verdicts["float_labels"][1]
+    assert "dtype float32, values 0.0..9.0 for 2000 images; return integers" in verdicts["float_labels"][1]
     assert verdicts["bad_close"][0] == "failed"
     assert "bad_close: close() failed (RuntimeError: the GPU went away)" in verdicts["bad_close"][1]
     # the models after the careless ones trained on intact data and were closed without blame

@@ -42,8 +42,8 @@ class Unseeded(Constant):
 
 @pytest.mark.parametrize("model, message", [
     (Constant(returns_self=False), "fit() returned None, not the model: end fit with 'return self'"),
-    (Constant(dtype=np.float64), "dtype float64, values 3.0..3.0 for 50 images: return integers"),
-    (Constant(label=12), "values 12..12 for 50 images: labels are the class indices 0..9"),
+    (Constant(dtype=np.float64), "dtype float64, values 3.0..3.0 for 50 images; return integers (predictions.astype"),
+    (Constant(label=12), "values 12..12 for 50 images; labels are the class indices: return one integer label in 0..9"),
     (Constant(description={"path": object()}), "describe() is not JSON"),
     (Unseeded(), "the same seed gave different predictions"),
 ])
@@ -89,9 +89,9 @@ class Counted(Plain):
 
 @pytest.mark.parametrize("model, message", [
     (Mutator(), "breach: fit() tried to write into the images it was given (output array is read-only)"),
-    (Probabilities(), "shape (50, 10), dtype float32, values 0.1..0.1 for 50 images: probabilities or scores? "
-                      "return their argmax (predictions.argmax(axis=1))"),
-    (Column(), "shape (50, 1), dtype int64, values 0..9 for 50 images: return a flat array"),
+    (Probabilities(), "breach: predict() gave shape (50, 10), dtype float32, values 0.1..0.1 for 50 images; "
+                      "probabilities or scores? return their argmax (predictions.argmax(axis=1))"),
+    (Column(), "shape (50, 1), dtype int64, values 0..9 for 50 images; return a flat array"),
     (Counted(), "breach: parameter_count() must return a count (an int, or None when unknown), got 'many'"),
     ("a string", "breach: its factory returned str, which has no fit() and no predict()"),
 ])

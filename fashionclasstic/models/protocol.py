@@ -95,30 +95,29 @@ def _number(value) -> str:
 
 def as_labels(name: str, predictions, n_images: int) -> np.ndarray:
     """``predictions`` as one integer label in 0..9 per image, or a :class:`ModelError` that
-    says what ``predict`` gave and what to do."""
+    says what ``predict`` gave and what to do (what it gave first: a table shortens it)."""
+    wanted = f"one integer label in 0..9 per image, shape ({n_images},)"
     try:
         values = np.asarray(predictions)
     except Exception as exc:  # noqa: BLE001 - ragged lists and the like: say so
-        raise ModelError(f"{name}: predict() must return one integer label in 0..9 per image; "
-                         f"it returned a {type(predictions).__name__} that is not an array ({exc})") from None
-    wanted = f"{name}: predict() must return one integer label in 0..9 per image, shape ({n_images},)"
-    got = f"; it returned {describe_array(values)} for {n_images} images"
+        raise ModelError(f"{name}: predict() gave a {type(predictions).__name__} that is not an array ({exc}); "
+                         f"return {wanted}") from None
     if values.shape != (n_images,):
         if values.ndim == 2 and values.shape == (n_images, N_CLASSES):
-            hint = ": probabilities or scores? return their argmax (predictions.argmax(axis=1))"
+            todo = f"probabilities or scores? return their argmax (predictions.argmax(axis=1)), {wanted}"
         elif values.size == n_images:
-            hint = ": return a flat array (predictions.ravel())"
+            todo = f"return a flat array (predictions.ravel()), {wanted}"
         else:
-            hint = ""
-        raise ModelError(wanted + got + hint)
-    if not np.issubdtype(values.dtype, np.integer):
-        numeric = np.issubdtype(values.dtype, np.floating) and np.all(np.isfinite(values))
-        hint = (": return integers (predictions.astype(int))"
-                if numeric and np.array_equal(values, np.round(values)) else "")
-        raise ModelError(wanted + got + hint)
-    if values.size and (values.min() < 0 or values.max() >= N_CLASSES):
-        raise ModelError(wanted + got + ": labels are the class indices 0..9")
-    return values.astype(np.int64, copy=False)
+            todo = f"return {wanted}"
+    elif not np.issubdtype(values.dtype, np.integer):
+        integral = (np.issubdtype(values.dtype, np.floating) and np.all(np.isfinite(values))
+                    and np.array_equal(values, np.round(values)))
+        todo = f"return integers (predictions.astype(int)), {wanted}" if integral else f"return {wanted}"
+    elif values.size and (values.min() < 0 or values.max() >= N_CLASSES):
+        todo = f"labels are the class indices: return {wanted}"
+    else:
+        return values.astype(np.int64, copy=False)
+    raise ModelError(f"{name}: predict() gave {describe_array(values)} for {n_images} images; {todo}")
 
 
 def _optional(model, name: str, method: str, default: Any = None) -> Any:
