@@ -16,6 +16,18 @@ import pytest
 from fashionclasstic.data import archives
 
 REPO = Path(__file__).resolve().parents[1]
+RUN_SLOW = os.environ.get("FASHIONCLASSTIC_SLOW_TESTS") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (variants of a fast test that cost a subprocess run each) are
+    skipped unless ``FASHIONCLASSTIC_SLOW_TESTS=1``, so the unit tests stay under 2 minutes."""
+    if RUN_SLOW:
+        return
+    skip = pytest.mark.skip(reason="a slow variant: set FASHIONCLASSTIC_SLOW_TESTS=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

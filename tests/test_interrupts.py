@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from fashionclasstic.plugin.interrupts import Interrupted, InterruptHandler
 from tests.conftest import CENTROID_MODEL
 
 SLOW_MODEL = '''
@@ -101,9 +102,12 @@ def finish(process, timeout=120):
     return process.returncode
 
 
-@pytest.mark.parametrize("signal_name, xdist", [("SIGINT", False), ("SIGTERM", False), ("SIGINT", True),
-                                                ("SIGTERM", True)],
-                         ids=["sigint-serial", "sigterm-serial", "sigint-xdist", "sigterm-xdist"])
+@pytest.mark.parametrize("signal_name, xdist", [
+    ("SIGINT", False),
+    pytest.param("SIGTERM", False, marks=pytest.mark.slow),
+    pytest.param("SIGINT", True, marks=pytest.mark.slow),
+    ("SIGTERM", True),  # to the controller alone: its workers are stopped after the report is written
+], ids=["sigint-serial", "sigterm-serial", "sigint-xdist", "sigterm-xdist"])
 def test_an_interrupted_run_keeps_every_finished_case(bench_session, signal_name, xdist):
     suite, report = bench_session, bench_session.path / "report"
     process = start(suite, *(["-n", "2"] if xdist else []))
@@ -133,6 +137,7 @@ def test_an_interrupted_run_keeps_every_finished_case(bench_session, signal_name
         assert f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): {saved_benchmarks}" in output
 
 
+@pytest.mark.slow  # the handler's part of it is test_a_second_signal_only_cuts_the_report_short
 def test_a_second_ctrl_c_while_the_report_is_written_leaves_valid_files(bench_session):
     suite, report = bench_session, bench_session.path / "report"
     process = start(suite, "-p", "slow_publisher")
@@ -149,3 +154,31 @@ def test_a_second_ctrl_c_while_the_report_is_written_leaves_valid_files(bench_se
     assert {m["model"]: m["status"] for m in results["models"]} == {"centroid": "passed", "slow": "interrupted"}
     assert not (report / "index.html").exists() and not list(report.rglob("*.tmp"))
     assert (report / "models/centroid/summary.txt").is_file()
+
+
+def test_a_second_signal_only_cuts_the_report_short(capfd):
+    """The handler alone, in this process: the first signal interrupts; once the session ends,
+    another one interrupts only the report (inside ``abortable``) and is otherwise ignored."""
+    outer = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # this test run's own plugin installed its handler
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    handler = InterruptHandler()
+    handler.install()
+    try:
+        with pytest.raises(Interrupted, match="stopped by SIGTERM; the cases that finished are kept"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler runs here
+        handler.finishing = True
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)  # ignored: the finished work is being saved
+        assert "SIGINT (Ctrl-C): saving what finished, a moment..." in capfd.readouterr().err
+        with pytest.raises(Interrupted, match="again while the report was written"), handler.abortable():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        handler.uninstall()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        handler.uninstall()
+        for number, previous in outer.items():
+            signal.signal(number, previous)
