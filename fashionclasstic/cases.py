@@ -10,12 +10,10 @@ import logging
 import time
 from dataclasses import replace
 
-import numpy as np
-
 from fashionclasstic.data import FashionMNIST
 from fashionclasstic.fileio import jsonable
-from fashionclasstic.metrics import as_predictions, evaluate
-from fashionclasstic.models import ModelContext, ModelSpec
+from fashionclasstic.metrics import evaluate
+from fashionclasstic.models import ModelContext, ModelSpec, protocol
 from fashionclasstic.profiles import Profile
 from fashionclasstic.records import CaseRecord
 from fashionclasstic.thresholds import Threshold
@@ -63,6 +61,7 @@ class ModelCase:
         self.close()
         self.round_context = replace(self.context, seed=self.context.seed + round_index)
         self.model = self.spec.build(self.profile.name, self.round_context)
+        protocol.check_protocol(self.model, self.spec.name)
 
     def start_round(self, round_index: int) -> None:
         """Before each training round: the model the case was set up with for the first round
@@ -80,31 +79,32 @@ class ModelCase:
         self.record.n_validation = len(validation.y) if validation is not None else 0
         log.info("%s: training on %d images (%d held out for validation), profile %s, seed %d",
                  self.spec.name, len(y), self.record.n_validation, self.profile.name, seed)
-        self.model.fit(x, y, validation)
+        note = protocol.fit_model(self.model, self.spec.name, x, y, validation)
+        if note and note not in self.record.notes:
+            self.record.notes = "; ".join(filter(None, [self.record.notes, note]))
         self.trained = True
 
-    def predict_test(self) -> np.ndarray:
-        return np.asarray(self.model.predict(self.data.x_test))
+    def predict_test(self):
+        return protocol.predict_raw(self.model, self.spec.name, self.data.x_test)
 
     def evaluate(self) -> None:
         """Predict the test set once and record every metric and what the model can tell;
         with repeats, also this repeat's scores."""
         started = time.perf_counter()  # only to choose the number of inference rounds
-        predictions = as_predictions(self.data.y_test, self.predict_test())
+        predictions = protocol.as_labels(self.spec.name, self.predict_test(), len(self.data.y_test))
         self.first_prediction_seconds = time.perf_counter() - started
         record = self.record
         record.score(self.data.y_test, predictions)
         evaluation = evaluate(self.data.y_test, predictions, self.data.class_names)
         record.confusion, record.per_class = evaluation.confusion, evaluation.per_class
         record.classification_report = evaluation.classification_report
-        record.parameter_count = self.model.parameter_count()
-        record.size_bytes = self.model.size_bytes()
-        record.precision = getattr(self.model, "precision", "") or ""
-        record.history = {k: [float(v) for v in values] for k, values in (self.model.history or {}).items()}
+        details = protocol.model_details(self.model, self.spec.name)
+        record.parameter_count, record.size_bytes = details["parameter_count"], details["size_bytes"]
+        record.history = details["history"]
+        record.precision = details["precision"]
         record.epoch_seconds = record.history.get("seconds", [])
-        importances = self.model.feature_importances()
-        record.feature_importances = None if importances is None else [float(v) for v in np.ravel(importances)]
-        record.hyperparameters = jsonable(self.model.describe())
+        record.feature_importances = details["feature_importances"]
+        record.hyperparameters = jsonable(details["hyperparameters"])
         record.evaluated_seed = self.round_context.seed
         record.repeats.append({"seed": self.round_context.seed, "accuracy": record.accuracy,
                                "macro_f1": record.macro_f1})
@@ -135,8 +135,12 @@ class ModelCase:
         return max(1, cheap, min(MIN_INFERENCE_ROUNDS, int(SLOW_INFERENCE_BUDGET_S // one)))
 
     def close(self) -> None:
-        """Drop the model and let its framework free memory before the next case."""
-        if self.model is not None:
-            self.model.close()
-            self.model = None
-            gc.collect()
+        """Drop the model and let its framework free memory before the next case (the model
+        is dropped even when its ``close`` fails, which is then this model's failure)."""
+        model, self.model = self.model, None
+        if model is not None:
+            try:
+                protocol.close_model(model, self.spec.name)
+            finally:
+                del model
+                gc.collect()

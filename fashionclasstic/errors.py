@@ -23,3 +23,8 @@ class ModelUnavailable(FashionClassticError):
 
     The message is one line that says what is missing and how to provide it.
     """
+
+
+class ModelError(FashionClassticError):
+    """A model broke the protocol the suite needs (its predictions, its input, an optional
+    method that failed): that model's failure, in one line that names it and says what to do."""

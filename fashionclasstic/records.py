@@ -26,9 +26,9 @@ from fashionclasstic import metrics
 from fashionclasstic.stats import spread
 
 SCHEMA_VERSION = 2
-STATUSES = ("passed", "failed", "error", "crashed", "skipped", "not run")
+STATUSES = ("passed", "failed", "error", "crashed", "interrupted", "skipped", "not run")
 # When two phases of one model disagree, the worse status is the model's.
-STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "failed": 3, "error": 4, "crashed": 5}
+STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "interrupted": 3, "failed": 4, "error": 5, "crashed": 6}
 VIEWS = frozenset({"table", "csv", "summary", "bench"})
 
 
@@ -110,7 +110,9 @@ class CaseRecord:
     size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
     status: str = column("not run", "status", show="table csv summary", cell=status_text)
     reason: str = column("", show="csv")
+    notes: str = column("", show="csv summary")  # what the model does against the protocol, without failing
     worker: str = column("")
+    node_ids: dict[str, str] = column(factory=dict, show="")  # per phase (train, inference): the case's node id
     evaluated_seed: int | None = column(None)  # the repeat whose confusion matrix and curves are shown
     repeats: list[dict[str, Any]] = column(factory=list, show="")  # per seed: accuracy, macro_f1, train s
     train_samples: list[float] = column(factory=list, show="bench")  # seconds of each training round
@@ -171,8 +173,10 @@ class CaseRecord:
         worst = max(self, newer, key=lambda r: STATUS_SEVERITY.get(r.status, 0))
         status, reason = worst.status, worst.reason
         for f in fields(self):
-            value = getattr(newer, f.name)
-            if value not in (None, "", [], {}, 0):
+            value, before = getattr(newer, f.name), getattr(self, f.name)
+            if isinstance(value, dict) and isinstance(before, dict):
+                setattr(self, f.name, {**before, **value})
+            elif value not in (None, "", [], {}, 0):
                 setattr(self, f.name, value)
         self.status, self.reason = status, reason
         self.derive()
@@ -228,9 +232,10 @@ def sort_records(records: Iterable[CaseRecord]) -> list[CaseRecord]:
 
 
 def best_model(records: Iterable[CaseRecord]) -> str | None:
-    """The model the tables mark ``best``: the highest accuracy, if any model has one."""
-    ordered = sort_records(records)
-    return ordered[0].model if ordered and ordered[0].accuracy is not None else None
+    """The model the tables mark ``best``: the passed model with the highest accuracy, if any
+    (a model that failed its gate or erred is never the best, whatever its accuracy)."""
+    passed = [r for r in sort_records(records) if r.status == "passed" and r.accuracy is not None]
+    return passed[0].model if passed else None
 
 
 _CASE_NAME = re.compile(r"^test_(train|inference)\[(.+)\]$")

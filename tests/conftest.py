@@ -17,6 +17,22 @@ from fashionclasstic.data import archives
 
 pytest_plugins = ["pytester"]  # the tests run throw-away pytest sessions; the benchmarks never need it
 REPO = Path(__file__).resolve().parents[1]
+RUN_SLOW = os.environ.get("FASHIONCLASSTIC_SLOW_TESTS") == "1"
+
+
+SESSION_FIXTURES = {"pytester", "bench_session"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that starts its own pytest session is an end-to-end test (``-m "not e2e"`` skips
+    them). Tests marked ``slow`` (variants of a fast test that cost a subprocess run each) are
+    skipped unless ``FASHIONCLASSTIC_SLOW_TESTS=1``, so the unit tests stay under 2 minutes."""
+    skip = pytest.mark.skip(reason="a slow variant: set FASHIONCLASSTIC_SLOW_TESTS=1 to run it")
+    for item in items:
+        if SESSION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+        if "slow" in item.keywords and not RUN_SLOW:
+            item.add_marker(skip)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -108,13 +124,3 @@ def bench_session(pytester, official_data_dir, tmp_path, monkeypatch):
     shutil.copy(REPO / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
     pytester.data_dir = official_data_dir
     return pytester
-
-
-SESSION_FIXTURES = {"pytester", "bench_session"}
-
-
-def pytest_collection_modifyitems(items):
-    """A test that starts its own pytest session is an end-to-end test (``-m "not e2e"`` skips them)."""
-    for item in items:
-        if SESSION_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.e2e)

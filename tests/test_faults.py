@@ -75,7 +75,8 @@ def test_a_report_that_cannot_be_written_fails_the_run(suite, tmp_path):
 
 @pytest.fixture(autouse=True)
 def report_blocker(pytester):
-    """A plugin that replaces the report folder by a file once the last case has run."""
+    """A plugin that replaces the report folder by a file once the last case has run (before the
+    session's end writes the report)."""
     pytester.makepyfile(report_blocker='''
 import shutil
 from pathlib import Path
@@ -83,9 +84,10 @@ from pathlib import Path
 import pytest
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session):
     report = Path(session.config.getoption("fc_report_dir"))
     shutil.rmtree(report, ignore_errors=True)
     report.write_text("in the way")
+    return (yield)
 ''')

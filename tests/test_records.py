@@ -49,3 +49,25 @@ def test_run_info_reads_old_and_partial_documents():
     info = RunInfo.from_dict({"id": "r", "exit_status": None, "machine": {"processor": "old CPU"}, "unknown": 1})
     assert info.id == "r" and info.processor == "old CPU" and not info.complete
     assert dict(info.display_items())["exit status"].startswith("?, run incomplete")
+
+
+def test_best_is_the_best_passed_model_never_a_failed_one():
+    from fashionclasstic.records import best_model
+    from fashionclasstic.reporting.tables import csv_rows, table_rows
+
+    records = [CaseRecord(model="failed_gate", accuracy=0.95, status="failed", reason="below its gate"),
+               CaseRecord(model="erred", accuracy=0.97, status="error"),
+               CaseRecord(model="good", accuracy=0.90, status="passed"),
+               CaseRecord(model="worse", accuracy=0.80, status="passed")]
+    assert best_model(records) == "good"
+    assert [row[0] for row in table_rows(records)] == ["", "", "best", ""]
+    assert [row[1] for row in csv_rows(records)] == ["", "", "best", ""]
+    assert best_model(records[:2]) is None
+
+
+def test_merging_phases_keeps_both_node_ids_and_the_worse_status():
+    train = CaseRecord(model="m", status="passed", node_ids={"train": "t.py::test_train[m]"}, accuracy=0.9)
+    train.merge(CaseRecord(model="m", status="interrupted", reason="SIGINT",
+                           node_ids={"inference": "t.py::test_inference[m]"}))
+    assert train.node_ids == {"train": "t.py::test_train[m]", "inference": "t.py::test_inference[m]"}
+    assert (train.status, train.reason, train.accuracy) == ("interrupted", "SIGINT", 0.9)

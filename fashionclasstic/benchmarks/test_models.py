@@ -18,8 +18,10 @@ def test_train(fc_case, fc_benchmark):
 
 
 def test_inference(fc_case, fc_benchmark):
-    """Predict the whole test set: one warm-up round, then enough rounds for a stable median."""
+    """Predict the whole test set: one warm-up round, then enough rounds for a stable median;
+    then close the model (its framework's memory freed before the next model)."""
     if not fc_case.trained:
         pytest.skip(f"{fc_case.spec.name} was not trained in this session (its test_train did not run or failed)")
     fc_benchmark.inference()
     fc_benchmark.record_info()
+    fc_case.close()

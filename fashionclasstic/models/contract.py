@@ -1,9 +1,10 @@
 """The contract every registered model keeps, checked on tiny synthetic data in seconds.
 
-In the spirit of scikit-learn's ``check_estimator``: ``fit`` returns the model itself,
-``predict`` gives one integer label in 0..9 per image, the same seed gives the same
-predictions, ``describe()`` is JSON, and ``close()`` may be called twice. The suite's tests run
-it over every built-in model; run it on your own with::
+In the spirit of scikit-learn's ``check_estimator``: ``fit`` returns the model itself and
+leaves its (read-only) input alone, ``predict`` gives one integer label in 0..9 per image, the
+optional methods work where present, the same seed gives the same predictions, ``describe()``
+is JSON, and ``close()`` may be called twice. The messages are the ones a run gives (see
+:mod:`.protocol`). The suite's tests run it over every built-in model; run it on your own with::
 
     from fashionclasstic.models.contract import check_model
     check_model("my_model")
@@ -17,9 +18,17 @@ from typing import Any
 import numpy as np
 
 from fashionclasstic.data import Validation
+from fashionclasstic.errors import ModelError
+from fashionclasstic.models.protocol import (
+    N_CLASSES,
+    as_labels,
+    check_protocol,
+    close_model,
+    fit_model,
+    model_details,
+    predict_raw,
+)
 from fashionclasstic.models.registry import ModelContext, get_model_spec
-
-N_CLASSES = 10
 
 
 def tiny_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -33,35 +42,34 @@ def tiny_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fit_and_predict(name: str, profile: str, context: ModelContext, overrides: dict[str, Any]):
+    """The model fitted and its predictions, as a run calls them (read-only inputs)."""
     spec = get_model_spec(name)
     model = spec.build(profile, context, **{**spec.tiny, **overrides})
+    check_protocol(model, name)
     x, y = tiny_images(200, seed=0)
     validation = Validation(*tiny_images(60, seed=1)) if spec.uses_validation else None
-    fitted = model.fit(x, y, validation)
-    assert fitted is model, f"{name}: fit() must return the model itself (got {type(fitted).__name__})"
-    predictions = np.asarray(model.predict(tiny_images(50, seed=2)[0]))
-    return model, predictions
+    note = fit_model(model, name, x, y, validation)
+    assert not note, f"{name}: {note}"
+    return model, as_labels(name, predict_raw(model, name, tiny_images(50, seed=2)[0]), 50)
 
 
 def check_model(name: str, profile: str = "smoke", seed: int = 0, **overrides: Any) -> None:
     """Raise ``AssertionError`` naming the first rule ``name`` breaks (and
     :class:`~fashionclasstic.errors.ModelUnavailable` when it cannot run here)."""
     context = ModelContext(seed=seed, threads=1)
-    model, predictions = _fit_and_predict(name, profile, context, overrides)
     try:
-        assert predictions.shape == (50,), f"{name}: predict() gave shape {predictions.shape} for 50 images"
-        assert np.issubdtype(predictions.dtype, np.integer), \
-            f"{name}: predict() must give integer labels, got dtype {predictions.dtype}"
-        assert set(np.unique(predictions)) <= set(range(N_CLASSES)), f"{name}: predicted labels outside 0..9"
-        described = model.describe()
-        assert isinstance(described, dict), f"{name}: describe() must return a dict"
+        model, predictions = _fit_and_predict(name, profile, context, overrides)
         try:
-            json.dumps(described, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise AssertionError(f"{name}: describe() is not JSON ({exc})") from None
-    finally:
-        model.close()
-        model.close()  # twice: harmless
-    again, repeated = _fit_and_predict(name, profile, context, overrides)
-    again.close()
+            described = model_details(model, name)["hyperparameters"]
+            try:
+                json.dumps(described, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise AssertionError(f"{name}: describe() is not JSON ({exc})") from None
+        finally:
+            close_model(model, name)
+            close_model(model, name)  # twice: harmless
+        again, repeated = _fit_and_predict(name, profile, context, overrides)
+        close_model(again, name)
+    except ModelError as exc:  # the same words a run would use
+        raise AssertionError(str(exc)) from None
     assert np.array_equal(predictions, repeated), f"{name}: the same seed gave different predictions"

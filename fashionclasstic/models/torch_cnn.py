@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fashionclasstic.models.registry import register_model
-from fashionclasstic.models.torch_support import TorchClassifier
+from fashionclasstic.models.torch_support import TorchClassifier, tensor_of
 from fashionclasstic.models.training import triangular
 
 PARAMS = {"widths": (32, 64, 128), "convs": 2, "whiten_kernel": 2, "epochs": 24, "batch_size": 512,
@@ -43,7 +43,7 @@ def build_cnn(params, torch, images: np.ndarray):
     class CompactCNN(nn.Module):
         def __init__(self):
             super().__init__()
-            pixels = torch.from_numpy(np.ascontiguousarray(images[:10_000], dtype=np.float32)).unsqueeze(1)
+            pixels = tensor_of(torch, images[:10_000]).unsqueeze(1)
             self.register_buffer("mean", pixels.mean())
             self.register_buffer("std", pixels.std())
             self.whiten = nn.Conv2d(1, 2 * kernel * kernel, kernel, bias=True)

@@ -32,6 +32,13 @@ def import_torch(context: ModelContext):
     return torch
 
 
+def tensor_of(torch, array, dtype=np.float32):
+    """A tensor over ``array``'s memory, or over a copy when the array is read-only (the suite
+    hands models read-only views of its data; ``torch.from_numpy`` would share them writable)."""
+    array = np.ascontiguousarray(array, dtype=dtype)
+    return torch.from_numpy(array if array.flags.writeable else array.copy())
+
+
 def device_of(torch):
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -82,7 +89,7 @@ class TorchClassifier(NetworkClassifier):
     """
 
     def _tensor(self, torch, x: np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).unsqueeze(1)
+        return tensor_of(torch, x).unsqueeze(1)
 
     # The hooks a recipe overrides (see torch_cnn.py); these are DeiT's: AdamW, warm-up then
     # cosine decay per step, gradient clipping, float32.
@@ -118,7 +125,7 @@ class TorchClassifier(NetworkClassifier):
         total_steps = steps_per_epoch * self.setting("epochs")
         optimizer = self.make_optimizer(torch)
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
-        labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        labels = tensor_of(torch, y, np.int64)
         self.precision, self.precision_reason = choose_precision(
             torch, device, self.params.get("precision", "float32"),
             self._probe_step(torch, self._tensor(torch, x[:batch]).to(device), labels[:batch].to(device), loss_fn))
@@ -148,7 +155,7 @@ class TorchClassifier(NetworkClassifier):
 
         def evaluate(validation):
             val_logits = self._logits(torch, validation.x)
-            val_targets = torch.from_numpy(np.asarray(validation.y, dtype=np.int64))
+            val_targets = tensor_of(torch, validation.y, np.int64)
             return {"val_loss": float(torch.nn.functional.cross_entropy(val_logits, val_targets)),
                     "val_accuracy": float((val_logits.argmax(1) == val_targets).float().mean())}
 

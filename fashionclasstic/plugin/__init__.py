@@ -25,6 +25,7 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
     fc_thresholds,
     settings_key,
 )
+from fashionclasstic.plugin.interrupts import InterruptHandler
 from fashionclasstic.plugin.live import LiveProgress
 from fashionclasstic.plugin.session import ResultsSession, attach_record, memory_bytes, threads_used
 from fashionclasstic.plugin.settings import Settings, add_options
@@ -32,6 +33,7 @@ from fashionclasstic.records import machine_fingerprint
 from fashionclasstic.thresholds import load_thresholds
 
 MODEL_PARAMETER = "fc_model"
+interrupts_key = pytest.StashKey[InterruptHandler]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,9 +50,23 @@ def pytest_configure(config: pytest.Config) -> None:
         load_thresholds(settings.thresholds_path)
     except FashionClassticError as exc:
         raise pytest.UsageError(str(exc)) from None
+    interrupts = config.stash[interrupts_key] = InterruptHandler()
+    interrupts.install()  # SIGTERM and Ctrl-C end the run as an interruption (exit 2)
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
-        config.pluginmanager.register(ResultsSession(config, settings), "fashionclasstic-results")
+        config.pluginmanager.register(ResultsSession(config, settings, interrupts), "fashionclasstic-results")
     config.pluginmanager.register(LiveProgress(config), "fashionclasstic-progress")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session):
+    """From here the finished work is saved: another signal only cuts the report short."""
+    session.config.stash[interrupts_key].finishing = True
+    return (yield)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if interrupts_key in config.stash:
+        config.stash[interrupts_key].uninstall()
 
 
 @pytest.hookimpl(optionalhook=True)

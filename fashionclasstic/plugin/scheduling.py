@@ -40,6 +40,11 @@ def worker_exit(node, error: object | None = None) -> str:
     return str(error or "the worker stopped answering")
 
 
+def worker_interrupted(node) -> bool:
+    """The worker ended its session as interrupted (Ctrl-C or SIGTERM reached it)."""
+    return (getattr(node, "workeroutput", None) or {}).get("exitstatus") == pytest.ExitCode.INTERRUPTED
+
+
 def model_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
@@ -52,8 +57,8 @@ def model_scheduler(config, log):
 
         def remove_node(self, node) -> str | None:
             workload = self.assigned_work.pop(node)
-            if not self._pending_of(workload):
-                return None
+            if not self._pending_of(workload) or worker_interrupted(node):
+                return None  # an interrupted worker's case is reported by the session as interrupted
             crashed_scope, crashitem = next((scope, nodeid) for scope, unit in workload.items()
                                             for nodeid, done in unit.items() if not done)
             reason = f"worker {node.gateway.id} crashed ({worker_exit(node)}) while running {crashitem}"

@@ -21,6 +21,7 @@ from fashionclasstic.cases import new_record
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.models import get_model_spec
+from fashionclasstic.plugin.interrupts import Interrupted, InterruptHandler, signal_label
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.records import CaseRecord, RunInfo, machine_fingerprint, parse_case_name
@@ -62,6 +63,9 @@ def attach_record(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestR
     record = case.record if case is not None else placeholder_record(model, settings)
     record.status, record.reason = status_of(report, call)
     record.worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    case_name = parse_case_name(item.nodeid)
+    if case_name:
+        record.node_ids[case_name[0]] = item.nodeid
     report.user_properties.append((RECORD_PROPERTY, record.to_dict()))
 
 
@@ -79,9 +83,11 @@ def placeholder_record(model: str, settings: Settings) -> CaseRecord:
 class ResultsSession:
     """Gathers the case records on the controller: the same path serially and under xdist."""
 
-    def __init__(self, config: pytest.Config, settings: Settings):
-        self.config, self.settings = config, settings
+    def __init__(self, config: pytest.Config, settings: Settings, interrupts: InterruptHandler):
+        self.config, self.settings, self.interrupts = config, settings, interrupts
         self.records: dict[str, CaseRecord] = {}
+        self.running: dict[str, None] = {}  # node ids of the cases started and not finished
+        self.benchmark_json: list[Path] = []  # the pytest-benchmark files the suite wrote itself
         self.collected_models: set[str] | None = None  # None: not known (e.g. no collection here)
         self.started = datetime.now(UTC)
         self.report_dir: Path | None = None  # once written: the run's folder, kept for later writes
@@ -101,7 +107,31 @@ class ResultsSession:
         found = {case[1] for case in map(parse_case_name, ids) if case and case[1] in self.settings.models}
         self.collected_models = (self.collected_models or set()) | found
 
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        self.running[nodeid] = None
+
+    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+        self.running.pop(nodeid, None)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        """Ctrl-C or SIGTERM (here or on a worker): the models whose case was running are
+        ``interrupted``, naming the case; the others keep what they finished."""
+        value = excinfo.value
+        why = (f"stopped by {signal_label(value.signal_name)}" if isinstance(value, Interrupted)
+               else f"interrupted ({value})" if str(value) else "interrupted")
+        for nodeid in list(self.running):
+            case = parse_case_name(nodeid)
+            if case is None or case[1] not in self.settings.models:
+                continue
+            record = placeholder_record(case[1], self.settings)
+            record.status, record.reason = "interrupted", f"{why} during {nodeid.rsplit('::', 1)[-1]}"
+            record.node_ids[case[0]] = nodeid
+            self.add(record)
+        self.running.clear()
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or report.outcome != "passed":  # its result is in: no longer interruptible
+            self.running.pop(report.nodeid, None)
         properties = dict(report.user_properties)
         if RECORD_PROPERTY in properties:
             self.add(CaseRecord.from_dict(properties[RECORD_PROPERTY]))
@@ -178,27 +208,71 @@ class ResultsSession:
         return self._machine
 
     def write(self, complete: bool, exitstatus: int | None) -> None:
-        """The results files (at the end, the whole report); a failure is remembered, not raised."""
+        """The results files; at the end, first them, then the whole report, which a second
+        Ctrl-C may cut short (every file is written atomically: what is there is whole). A
+        failure is remembered, not raised."""
         if not self.records or not self.settings.write_report:
             return
+        self._write(self.run_info(exitstatus, complete))
+        if not complete or self.report_error:
+            return
+        publishers: list = []
+        self.config.hook.pytest_fashionclasstic_publishers(publishers=publishers)
+        try:
+            with self.interrupts.abortable():
+                self._write(self.run_info(exitstatus, complete), publishers)
+        except Interrupted as exc:
+            self.report_error = (f"cut short by {exc}; results.json, results.csv and results.md are whole, "
+                                 f"figures and index.html may be missing (python -m fashionclasstic report "
+                                 f"{self.report_dir} draws them)")
+
+    def _write(self, info: RunInfo, publishers: list | None = None) -> None:
+        """``publishers`` given: the whole report with them; else the results files alone."""
         from fashionclasstic.reporting.publishers import write_report
 
-        publishers = None
-        if complete:
-            publishers = []
-            self.config.hook.pytest_fashionclasstic_publishers(publishers=publishers)
         try:
-            self.report_dir = write_report(self.all_records(), self.run_info(exitstatus, complete),
-                                           self.report_dir or self.settings.report_dir,
-                                           results_only=not complete, extra_publishers=publishers)
+            self.report_dir = write_report(self.all_records(), info, self.report_dir or self.settings.report_dir,
+                                           results_only=publishers is None, extra_publishers=publishers or ())
             self.report_error = None
         except FashionClassticError as exc:
             self.report_error = str(exc)
 
+    def write_benchmark_json(self) -> None:
+        """pytest-benchmark's JSON where pytest-benchmark was switched off by xdist but asked
+        to save (``--benchmark-autosave``, ``--benchmark-save``, ``--benchmark-json``): built
+        from the records, their times labelled as the suite's wall clock."""
+        session = self.config.pluginmanager.get_plugin("pytest-benchmark")
+        save = session and (session.save or session.autosave)
+        if not session or not session.disabled or xdist_workers(self.config) == 0 or not (save or session.json):
+            return
+        from fashionclasstic.reporting.benchmark_json import benchmark_document, write_benchmark_json
+
+        records, info = self.all_records(), self.run_info(None, complete=True)
+        targets = [Path(session.json)] if session.json else []
+        storage = session.storage
+        try:
+            with self.interrupts.abortable():
+                if save and hasattr(storage, "get") and hasattr(storage, "_next_num"):  # the file storage
+                    targets.append(Path(storage.get(f"{storage._next_num}_{save}.json")))
+                elif save:
+                    storage.save(benchmark_document(records, info), save)
+                for target in targets:
+                    self.benchmark_json.append(write_benchmark_json(records, info, target))
+        except (OSError, ValueError) as exc:
+            self.report_error = f"pytest-benchmark JSON not written: {exc}"
+        except Interrupted as exc:
+            self.report_error = f"pytest-benchmark JSON cut short by {exc}"
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Write the whole report, also after failures and Ctrl-C, for whatever finished; a
-        report that cannot be written fails the run."""
+        """Write the whole report, also after failures, Ctrl-C and SIGTERM, for whatever
+        finished, before xdist waits for its workers to stop; a report that cannot be written
+        fails the run."""
+        if self.records:
+            self.write_benchmark_json()
+        error = self.report_error
         self.write(complete=True, exitstatus=int(exitstatus))
+        self.report_error = self.report_error or error
         if self.report_error and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -210,6 +284,9 @@ class ResultsSession:
         records = self.all_records()
         terminalreporter.write_sep("=", "FashionClasstic results")
         terminalreporter.write_line(comparison_table(records))
+        for record in records:
+            if record.notes:
+                terminalreporter.write_line(f"note: {record.model}: {record.notes}", yellow=True)
         ungated = [r.model for r in records if r.gate == "ungated"]
         if ungated:
             terminalreporter.write_line(
@@ -220,7 +297,10 @@ class ResultsSession:
             repeats = f"the mean of {self.settings.repeats} runs" if self.settings.repeats > 1 else "one run"
             terminalreporter.write_line(f"gate sensitivity (the smallest drop of {repeats} a gate catches, points; "
                                         f"--fc-repeats narrows it): {', '.join(margins)}")
-        if self.report_dir:
+        for path in self.benchmark_json:
+            terminalreporter.write_line(f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): "
+                                        f"{path}")
+        if self.report_dir and (self.report_dir / "index.html").is_file():
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         if self.report_error:
             terminalreporter.write_line(f"report not written: {self.report_error}", red=True)

@@ -38,8 +38,14 @@ class CaseBenchmark:
         load_start = _load()
         try:
             if self.clock == "pytest-benchmark":
-                self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=int(warmup),
-                                        setup=setup, teardown=teardown)
+                try:
+                    self.benchmark.pedantic(function, rounds=rounds, iterations=1, warmup_rounds=int(warmup),
+                                            setup=setup, teardown=teardown)
+                except BaseException:
+                    # pytest-benchmark leaves out a case that raised, but not one stopped by Ctrl-C
+                    # or SIGTERM, whose empty samples would then break its whole JSON
+                    self.benchmark.has_error = True
+                    raise
                 return list(self.benchmark.stats.stats.data)
             seconds: list[float] = []
 

@@ -32,13 +32,14 @@ table.results td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.results tr.best td { background: #dafbe1; font-weight: 600; }
 tr.status-failed td.status, tr.status-error td.status, tr.status-crashed td.status { color: #cf222e; }
 tr.status-skipped td, tr.status-not-run td { color: #6e7781; }
+tr.status-interrupted td.status { color: #9a6700; }
 tr.status-not-run td { font-style: italic; }
 td.gate-FAIL { color: #cf222e; font-weight: 700; }
 table.info th { width: 11rem; }
 .badge { display: inline-block; font-size: 0.8rem; padding: 0.05rem 0.55rem; border-radius: 1rem;
          vertical-align: middle; margin-left: 0.5rem; color: #fff; background: #6e7781; }
 .badge.passed { background: #1a7f37; } .badge.failed, .badge.error, .badge.crashed { background: #cf222e; }
-.badge.skipped { background: #9a6700; }
+.badge.skipped, .badge.interrupted { background: #9a6700; }
 .reason { color: #cf222e; white-space: pre-wrap; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.7rem; overflow-x: auto; font-size: 0.82rem; }
 figure { margin: 0.8rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid #d0d7de;
