@@ -146,6 +146,8 @@ class ResultsSession:
     # ----------------------------------------------------------------- writing
 
     def run_info(self, exitstatus: int | None, complete: bool) -> RunInfo:
+        from fashionclasstic.plugin.sharding import shard_info  # issue 18 (sharding imports this module)
+
         config, settings = self.config, self.settings
         finished = datetime.now(timezone.utc)
         data_dir = settings.data_dir and str(Path(settings.data_dir).expanduser().resolve())
@@ -163,7 +165,7 @@ class ResultsSession:
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
             machine=machine, git=commit_info(config), suite=suite_info(),
-            data={"source": settings.source, "data_dir": data_dir})
+            data={"source": settings.source, "data_dir": data_dir}, shard=shard_info(config))
 
     def machine_info(self) -> dict:
         """pytest-benchmark's machine information (the same it stores in its JSON), plus memory."""
