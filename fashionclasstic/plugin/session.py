@@ -22,6 +22,7 @@ from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.models import get_model_spec
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
+from fashionclasstic.plugin.sharding import shard_info
 from fashionclasstic.records import CaseRecord, RunInfo, machine_fingerprint, parse_case_name
 from fashionclasstic.thresholds import load_thresholds, threshold_for
 
@@ -146,8 +147,6 @@ class ResultsSession:
     # ----------------------------------------------------------------- writing
 
     def run_info(self, exitstatus: int | None, complete: bool) -> RunInfo:
-        from fashionclasstic.plugin.sharding import shard_info  # issue 18 (sharding imports this module)
-
         config, settings = self.config, self.settings
         finished = datetime.now(timezone.utc)
         data_dir = settings.data_dir and str(Path(settings.data_dir).expanduser().resolve())

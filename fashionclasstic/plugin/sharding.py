@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pytest
 
 from fashionclasstic.durations import Expected, balanced_shards, expected_seconds
-from fashionclasstic.plugin.session import model_of
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.records import parse_case_name
 
@@ -30,13 +29,19 @@ class Plan:
     models: list[str] | None = None  # this shard's; None until collected
     loads: list[float] | None = None  # every shard's expected seconds (known where the split was made)
 
-    selected_any: bool | None = None  # did -k/-m/--fc-models leave any model at all (None: not known here)
+    selected: list[str] | None = None  # every shard's models (None: not known here, the xdist controller)
+
+    @property
+    def selected_any(self) -> bool | None:
+        """Did -k/-m/--fc-models leave any model at all (None: not known here)."""
+        return None if self.selected is None else bool(self.selected)
 
     def info(self) -> dict:
         """``run.shard`` of ``results.json``."""
         mine = self.expected.subset(self.models or []) if self.models else self.expected
         return {"k": self.index, "n": self.count, "models": list(self.models or []),
-                "expected_seconds": mine.seconds if self.models else {}, "durations": mine.source_text()}
+                "expected_seconds": mine.seconds if self.models else {}, "durations": mine.source_text(),
+                "selected": sorted(self.expected.seconds if self.selected is None else self.selected)}
 
     def header(self) -> str:
         name = f"shard {self.index}/{self.count}"
@@ -69,8 +74,8 @@ class ShardSelection:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """After ``-k``/``-m``: keep this shard's models' cases, deselect the others'."""
         plan = self.plan
-        collected = [m for m in dict.fromkeys(model_of(item) for item in items) if m in plan.expected.seconds]
-        plan.selected_any = bool(collected)
+        collected = [m for m in dict.fromkeys(_model(item) for item in items) if m in plan.expected.seconds]
+        plan.selected = sorted(collected)
         if not collected:
             plan.models = []
             return
@@ -78,7 +83,7 @@ class ShardSelection:
         plan.models = shards[plan.index - 1]
         plan.loads = [plan.expected.subset(shard).total for shard in shards]
         keep = set(plan.models)
-        deselected = [item for item in items if model_of(item) is not None and model_of(item) not in keep]
+        deselected = [item for item in items if _model(item) is not None and _model(item) not in keep]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [item for item in items if item not in set(deselected)]
@@ -119,3 +124,8 @@ def shard_info(config: pytest.Config) -> dict:
 
 
 PLUGIN_NAME = "fashionclasstic-shard"
+
+
+def _model(item: pytest.Item) -> str | None:
+    case = parse_case_name(item.nodeid)
+    return case[1] if case else None
