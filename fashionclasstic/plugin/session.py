@@ -91,7 +91,7 @@ class ResultsSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Only models whose cases survive ``-k``/``-m`` deselection can be reported as not run."""
-        if session.items:
+        if session.items or self.settings.shard:  # a shard may be left with no model (issue 18)
             self.collected_models = {model for model in map(model_of, session.items) if model}
 
     @pytest.hookimpl(optionalhook=True)
@@ -177,8 +177,8 @@ class ResultsSession:
 
     def write(self, complete: bool, exitstatus: int | None) -> None:
         """The results files (at the end, the whole report); a failure is remembered, not raised."""
-        if not self.records or not self.settings.write_report:
-            return
+        if not (self.records or self.settings.shard) or not self.settings.write_report:
+            return  # an empty shard still leaves its run, for the merge to count (issue 18)
         from fashionclasstic.reporting.publishers import write_report
 
         publishers = None
