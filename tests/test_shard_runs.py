@@ -88,7 +88,8 @@ def test_shards_hold_whole_models_keep_their_machines_and_merge_into_one_run(sui
 def test_the_split_follows_k_and_an_empty_shard_passes(suite, tmp_path):
     """-k leaves only small, which the split of one model puts in shard 1: shard 2 holds nothing
     (without -k, small would be in shard 2), says so, passes, and leaves a run for the merge."""
-    empty = run(suite, "--fc-shard=2/2", "-k", "small", f"--fc-report-dir={tmp_path / 'empty'}")
+    empty = run(suite, "--fc-shard=2/2", "-k", "small", f"--fc-report-dir={tmp_path / 'empty'}",
+                f"--fc-data-dir={tmp_path / 'no-data'}")  # nothing trains: no data needed, no data figures drawn
     assert empty.ret == pytest.ExitCode.OK
     empty.assert_outcomes(deselected=6)
     empty.stdout.fnmatch_lines(["shard 2/2 holds no model: the selected models all belong to other shards*"])
