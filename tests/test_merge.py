@@ -21,11 +21,13 @@ ZEN4 = {"fingerprint": "aaaa000000000001", "cpu": "AMD EPYC 9R14 (Zen 4)", "core
 ZEN3 = {"fingerprint": "bbbb000000000002", "cpu": "AMD EPYC 7R13 (Zen 3)", "cores": 2, "threads": 2, "node": "ci-2"}
 SPLIT = {1: {"logreg": (0.8390, 5.0, 0.010)}, 2: {"svm": (0.8477, 3.2, 1.80), "decision_tree": (0.7470, 1.6, 0.002)},
          3: {"random_forest": (0.8320, 1.2, 0.070)}}
+ALL = sorted(m for part in SPLIT.values() for m in part)
+PAIR = ["logreg", "svm"]
 
 
 def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dict = ZEN4, *, profile="smoke", seed=0,
               repeats=1, commit="c" * 40, started="2026-11-30T10:00:00+00:00", run_id=None,
-              benchmark=True) -> Path:
+              benchmark=True, selected=tuple(ALL)) -> Path:
     """A shard's run directory as ``pytest benchmarks --fc-shard K/N --fc-report-dir DIR
     --benchmark-json DIR/benchmark.json`` leaves it; ``k`` None: a run that was not sharded."""
     records = [CaseRecord(model=name, profile=profile, seed=seed, status="passed", accuracy=acc, macro_f1=acc - 0.001,
@@ -34,7 +36,7 @@ def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dic
                           family="test", framework="scikit-learn", machine=dict(machine))
                for name, (acc, train, infer) in models.items()]
     shard = {} if k is None else {"k": k, "n": n, "models": sorted(models), "durations": "registry estimates",
-                                  "selected": sorted(m for part in SPLIT.values() for m in part)}
+                                  "selected": list(selected)}
     info = RunInfo(id=run_id or f"20261130T10000{k or 0}Z", started=started, finished=started.replace("10:", "11:"),
                    exit_status=0, complete=True, profile=profile, seed=seed, repeats=repeats, threads_per_worker=2,
                    machine={"fingerprint": machine["fingerprint"], "cpu": {"brand_raw": machine["cpu"]},
@@ -142,6 +144,20 @@ def test_shards_that_cannot_be_one_run_are_refused_with_one_line(tmp_path, shard
     assert not out.exists()
 
 
+def test_shards_that_split_differently_are_refused(tmp_path, shards, capsys):
+    other = shard_run(tmp_path / "other", 3, 3, {"random_forest": (0.832, 1.2, 0.07)})
+    results = json.loads((other / "results.json").read_text())
+    results["run"]["shard"]["selected"] = ["random_forest"]
+    (other / "results.json").write_text(json.dumps(results))
+    assert merged(tmp_path, shards[0], shards[1], other)[0] == 2
+    assert capsys.readouterr().err.startswith("error: the shards selected different models (shard 1/3")
+    orphan = shard_run(tmp_path / "orphan", 3, 3, {})  # its share went to no shard: other durations
+    assert merged(tmp_path, shards[0], shards[1], orphan)[0] == 2
+    error = capsys.readouterr().err
+    assert error == ("error: random_forest in no shard: the shards split by different durations; give every shard "
+                     "the same --fc-durations RUN\n")
+
+
 def test_a_missing_shard_is_named_and_refused(tmp_path, shards, capsys):
     status, _ = merged(tmp_path, shards[0], shards[2])
     error = capsys.readouterr().err
@@ -184,9 +200,9 @@ def test_two_machines_are_shown_per_model_and_kept_apart_by_history(tmp_path, ca
         started = f"2026-11-0{day}T10:00:00+00:00"
         slow = 1.0 if day < 3 else 1.5  # logreg got slower on the Zen 3 machine from day 3
         parts = [shard_run(tmp_path / f"d{day}" / "s1", 1, 2, {"logreg": (0.839, 5.0 * slow, 0.01)}, ZEN3,
-                           started=started, run_id=f"2026110{day}T100001Z"),
+                           started=started, selected=PAIR, run_id=f"2026110{day}T100001Z"),
                  shard_run(tmp_path / f"d{day}" / "s2", 2, 2, {"svm": (0.848, 3.2, 1.8)}, ZEN4, started=started,
-                           run_id=f"2026110{day}T100002Z")]
+                           selected=PAIR, run_id=f"2026110{day}T100002Z")]
         assert main(["merge", *map(str, parts), "--runs-dir", str(runs_dir)]) == 0
     capsys.readouterr()
     merged_dir = runs_dir / "20261101T100001Z-merged"
@@ -209,8 +225,8 @@ def test_two_machines_are_shown_per_model_and_kept_apart_by_history(tmp_path, ca
     assert "FAIL logreg train time stepped up" in printed
 
     # the same models, swapped between the machines: accuracy judged, times not
-    swapped = [shard_run(tmp_path / "sw" / "s1", 1, 2, {"logreg": (0.839, 9.0, 0.01)}, ZEN4),
-               shard_run(tmp_path / "sw" / "s2", 2, 2, {"svm": (0.848, 3.2, 1.8)}, ZEN4)]
+    swapped = [shard_run(tmp_path / "sw" / "s1", 1, 2, {"logreg": (0.839, 9.0, 0.01)}, ZEN4, selected=PAIR),
+               shard_run(tmp_path / "sw" / "s2", 2, 2, {"svm": (0.848, 3.2, 1.8)}, ZEN4, selected=PAIR)]
     assert main(["merge", *map(str, swapped), "--out", str(tmp_path / "swapped")]) == 0
     capsys.readouterr()
     assert main(["compare", str(merged_dir), str(tmp_path / "swapped"), "--fail-on", "accuracy:0.5,train_time:5%"]) == 0

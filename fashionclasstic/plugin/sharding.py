@@ -29,7 +29,7 @@ class Plan:
     models: list[str] | None = None  # this shard's; None until collected
     loads: list[float] | None = None  # every shard's expected seconds (known where the split was made)
 
-    selected: list[str] | None = None  # every shard's models (None: not known here, the xdist controller)
+    selected: list[str] | None = None  # every shard's models (None: not known here, on the xdist controller)
 
     @property
     def selected_any(self) -> bool | None:
@@ -41,7 +41,7 @@ class Plan:
         mine = self.expected.subset(self.models or []) if self.models else self.expected
         return {"k": self.index, "n": self.count, "models": list(self.models or []),
                 "expected_seconds": mine.seconds if self.models else {}, "durations": mine.source_text(),
-                "selected": sorted(self.expected.seconds if self.selected is None else self.selected)}
+                "selected": None if self.selected is None else sorted(self.selected)}
 
     def header(self) -> str:
         name = f"shard {self.index}/{self.count}"

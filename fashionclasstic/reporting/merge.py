@@ -129,11 +129,27 @@ def check_parts(parts: list[Part], allow_partial: bool) -> list[int]:
                                   f"each model must come from one shard")
             owner[record.model] = part
     missing = [k for k in range(1, counts[0] + 1) if k not in seen] if counts else []
+    _same_split(shards, missing)
     if missing and not allow_partial:
         raise ConfigError(f"shard {', '.join(f'{k}/{counts[0]}' for k in missing)} missing (merged "
                           f"{', '.join(f'{k}/{counts[0]}' for k in sorted(seen))}): give its run directory, "
                           f"or --allow-partial to write an incomplete run")
     return missing
+
+
+def _same_split(shards: list[Part], missing: list[int]) -> None:
+    """Shards that selected different models, or split them by different durations, would leave
+    a model in no shard: refused, naming it (a shard knows the selection when it ran serially)."""
+    known = [p for p in shards if p.info.shard.get("selected") is not None]
+    if len({tuple(p.info.shard["selected"]) for p in known}) > 1:
+        raise ConfigError("the shards selected different models (" + "; ".join(
+            f"{p.name}: {', '.join(p.info.shard['selected'])}" for p in known)
+            + "): run every shard with the same --fc-models, -k and -m")
+    if known and not missing:
+        orphans = sorted(set(known[0].info.shard["selected"]) - {r.model for p in shards for r in p.records})
+        if orphans:
+            raise ConfigError(f"{', '.join(orphans)} in no shard: the shards split by different durations; give "
+                              f"every shard the same --fc-durations RUN")
 
 
 def _same(parts: list[Part], key, label: str) -> None:
