@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from fashionclasstic.errors import ConfigError, FashionClassticError
@@ -34,7 +34,6 @@ class Expected:
     seconds: dict[str, float]
     origins: dict[str, str]  # model -> "run <id>", REGISTRY or NO_ESTIMATE
     run: str = ""  # the saved run the measured numbers came from ("" when none)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -42,8 +41,7 @@ class Expected:
 
     def subset(self, models: Iterable[str]) -> Expected:
         chosen = [m for m in models if m in self.seconds]
-        return Expected({m: self.seconds[m] for m in chosen}, {m: self.origins[m] for m in chosen}, self.run,
-                        self.notes)
+        return Expected({m: self.seconds[m] for m in chosen}, {m: self.origins[m] for m in chosen}, self.run)
 
     def source_text(self) -> str:
         """Where the numbers came from, in one phrase: ``run X (path); registry estimates for a, b``."""
@@ -60,12 +58,11 @@ class Expected:
         return "; ".join(parts) or "nothing to estimate"
 
     def to_dict(self) -> dict:
-        return {"seconds": dict(self.seconds), "origins": dict(self.origins), "run": self.run,
-                "notes": list(self.notes)}
+        return {"seconds": dict(self.seconds), "origins": dict(self.origins), "run": self.run}
 
     @classmethod
     def from_dict(cls, data: dict) -> Expected:
-        return cls(dict(data["seconds"]), dict(data["origins"]), data.get("run", ""), list(data.get("notes", [])))
+        return cls(dict(data["seconds"]), dict(data["origins"]), data.get("run", ""))
 
 
 def measured_seconds(record: CaseRecord, repeats: int) -> float | None:
