@@ -28,7 +28,6 @@ class Plan:
     expected: Expected  # every selected model's seconds, and their origin
     models: list[str] | None = None  # this shard's; None until collected
     loads: list[float] | None = None  # every shard's expected seconds (known where the split was made)
-
     selected: list[str] | None = None  # every shard's models (None: not known here, on the xdist controller)
 
     @property
