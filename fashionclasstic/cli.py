@@ -21,6 +21,12 @@ DESCRIPTIONS = {
           "rules. BASE is checked out into a temporary git worktree of the repository you are in; HEAD is the "
           "working tree unless named. Options after -- go to both sides' pytest (e.g. -- --fc-profile smoke "
           "--fc-models logreg); relative paths resolve in each side's tree.",
+    "merge": "Merge the runs of the shards of one split (pytest --fc-shard K/N, each with its own --fc-report-dir "
+             "DIR and --benchmark-json DIR/benchmark.json) into one run: results.json, the tables, index.html, "
+             "every figure, and one pytest-benchmark JSON (benchmark.json) holding every case. A run without "
+             "--fc-shard (e.g. the networks on a GPU runner) joins as a part of its own. Refused: runs of "
+             "different profiles, seeds, repeats or suite commits, shards of different N, a model in two runs, "
+             "a missing shard (unless --allow-partial).",
     "thresholds": "Write thresholds entries (seeds, mean, std, margin = max(0.005, 3 x std), min_accuracy) for "
                   "every model a saved run evaluated, replacing those models' entries for that profile. "
                   "Measure with repeats: pytest benchmarks --fc-repeats 3 ...",
@@ -118,6 +124,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fashionclasstic.reporting.merge import BENCHMARK_FILE, merge
+    from fashionclasstic.reporting.tables import comparison_table
+
+    directory, merged = merge(args.runs, args.out, args.allow_partial, runs_dir=Path(args.runs_dir))
+    print(comparison_table(merged.records))
+    for note in merged.notes:
+        print(f"note: {note}")
+    if merged.info.merged.get("missing"):
+        print(f"incomplete: shard {', '.join(map(str, merged.info.merged['missing']))} of "
+              f"{merged.info.merged['n']} missing (--allow-partial)")
+    if merged.benchmark is not None:
+        print(f"pytest-benchmark: {directory / BENCHMARK_FILE}")
+    print(f"report: {directory / 'index.html'}")
+    return 0
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -210,6 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     thresholds.add_argument("--into", metavar="FILE", help="the thresholds file to update (default: the suite's own)")
     add_run_options(thresholds, storage=False)
     thresholds.set_defaults(run=cmd_thresholds)
+
+    merge = commands.add_parser("merge", help="merge the runs of several shards into one run and one "
+                                              "pytest-benchmark JSON", description=DESCRIPTIONS["merge"])
+    merge.add_argument("runs", nargs="+", metavar="RUN", help="the shards' run directories or results.json files")
+    merge.add_argument("--out", metavar="DIR", help="where the merged run goes (default RUNS_DIR/<first id>-merged)")
+    merge.add_argument("--allow-partial", action="store_true",
+                       help="write the run even when a shard is missing: run.complete false, the missing shard "
+                            "named in every table")
+    add_run_options(merge, storage=False)
+    merge.set_defaults(run=cmd_merge)
 
     explore = commands.add_parser("explore", help="draw the data figures: samples, class histogram, per class")
     explore.add_argument("--out", metavar="DIR", default=".fashionclasstic/data", help="default: %(default)s")

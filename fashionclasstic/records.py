@@ -34,17 +34,19 @@ VIEWS = frozenset({"table", "csv", "summary", "bench"})
 
 def column(default: Any = None, label: str = "", fmt: str = "", show: str = "csv summary", *,
            factory: Callable[[], Any] | None = None, cell: Callable[[CaseRecord], str] | None = None,
-           score: Callable | None = None, rule: str = "") -> Any:
+           score: Callable | None = None, rule: str = "", varies: bool = False) -> Any:
     """A record field with its presentation.
 
     ``show``: the views listing it; ``fmt``: a format spec (``.4f``) or ``count``/``bytes``;
     ``cell``: a table cell built from the whole record; ``score``: ``f(y_true, y_pred)``
-    filling it after evaluation; ``rule``: the name ``compare --fail-on`` judges it by.
+    filling it after evaluation; ``rule``: the name ``compare --fail-on`` judges it by;
+    ``varies``: the table shows it only when the records differ in it.
     """
     views = frozenset(show.split())
     if not views <= VIEWS:
         raise ValueError(f"unknown views {sorted(views - VIEWS)}; known: {sorted(VIEWS)}")
-    meta = {"label": label, "fmt": fmt, "show": views, "cell": cell, "score": score, "rule": rule}
+    meta = {"label": label, "fmt": fmt, "show": views, "cell": cell, "score": score, "rule": rule,
+            "varies": varies}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -67,6 +69,15 @@ def accuracy_text(record: CaseRecord) -> str:
 
 def timing_text(record: CaseRecord) -> str:
     return record.timing + (" (suspect)" if record.timing_suspect else "")
+
+
+def machine_text(machine: dict[str, Any] | None) -> str:
+    """The machine a model ran on: ``AMD EPYC 9R14, 2 cores, 2 threads [fingerprint]``."""
+    machine = machine or {}
+    if not machine.get("fingerprint"):
+        return ""
+    return (f"{machine.get('cpu') or '?'}, {machine.get('cores') or '?'} cores, "
+            f"{machine.get('threads') or '?'} threads [{machine['fingerprint']}]")
 
 
 def status_text(record: CaseRecord) -> str:
@@ -113,6 +124,9 @@ class CaseRecord:
     notes: str = column("", show="csv summary")  # what the model does against the protocol, without failing
     worker: str = column("")
     node_ids: dict[str, str] = column(factory=dict, show="")  # per phase (train, inference): the case's node id
+    # where it ran (record_machine): shown per model only when a run's models ran on several machines
+    machine: dict[str, Any] = column(factory=dict, label="machine", show="table summary bench", varies=True,
+                                     cell=lambda r: machine_text(r.machine))
     evaluated_seed: int | None = column(None)  # the repeat whose confusion matrix and curves are shown
     repeats: list[dict[str, Any]] = column(factory=list, show="")  # per seed: accuracy, macro_f1, train s
     train_samples: list[float] = column(factory=list, show="bench")  # seconds of each training round
@@ -266,6 +280,21 @@ def machine_fingerprint(machine: dict[str, Any], threads: int | None) -> str:
                 "isa": machine.get("isa"), "native_bf16": machine.get("native_bf16")}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
+
+def record_machine(machine: dict[str, Any], threads: int | None) -> dict[str, Any]:
+    """What a record keeps of the machine it ran on (``machine`` as for :func:`machine_fingerprint`)."""
+    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
+    return {"fingerprint": machine_fingerprint(machine, threads),
+            "cpu": cpu.get("brand_raw") or machine.get("processor"),
+            "cores": machine.get("cpu_count") or cpu.get("count"), "threads": threads, "node": machine.get("node")}
+
+
+def record_fingerprint(record: CaseRecord, run_fingerprint: str = "") -> str:
+    """The machine a model's times belong to: its own, else its run's (records before the
+    machine was kept per record)."""
+    return str((record.machine or {}).get("fingerprint") or run_fingerprint or "")
+
+
 EXIT_STATUS = {0: "all passed", 1: "tests failed", 2: "interrupted", 3: "internal error",
                4: "usage error", 5: "no tests collected"}
 TIMING_LEGEND = {
@@ -297,6 +326,8 @@ class RunInfo:
     git: dict[str, Any] = field(default_factory=dict)  # where pytest ran: commit, dirty, branch (pytest-benchmark's)
     suite: dict[str, Any] = field(default_factory=dict)  # fashionclasstic's version, and commit from a checkout
     data: dict[str, Any] = field(default_factory=dict)  # source, data_dir, loaded_from
+    shard: dict[str, Any] = field(default_factory=dict)  # --fc-shard: k, n, models, expected_seconds, durations
+    merged: dict[str, Any] = field(default_factory=dict)  # a merged run: its shards, and any missing
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -330,7 +361,7 @@ class RunInfo:
                   else f"{self.exit_status} ({EXIT_STATUS.get(self.exit_status, 'unknown')})")
         if not self.complete:
             status += ", run incomplete (still running, or killed)"
-        return [
+        items = [
             ("run", self.id or "?"),
             ("started", self.started or "?"),
             ("finished", (self.finished or "?") + duration),
@@ -354,3 +385,20 @@ class RunInfo:
             ("pytest arguments", " ".join(self.pytest_args) or "(none)"),
             ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items() if v)),
         ]
+        return items[:8] + self.spread_items() + items[8:]
+
+    def spread_items(self) -> list[tuple[str, str]]:
+        """A shard's place, a merged run's shards, the machines of a run spread over several."""
+        items = []
+        if self.shard:
+            items.append(("shard", f"{self.shard.get('k')}/{self.shard.get('n')}: "
+                                   f"{', '.join(self.shard.get('models') or []) or 'no model'}"
+                                   f" (durations from {self.shard.get('durations') or '?'})"))
+        if self.merged:
+            missing = self.merged.get("missing") or []
+            items.append(("merged", f"{len(self.merged.get('shards') or [])} of {self.merged.get('n', '?')} shards"
+                                    + (f"; MISSING shard {', '.join(map(str, missing))}: its models are absent"
+                                       if missing else "")))
+        for number, machine in enumerate(self.machine.get("machines") or [], start=1):
+            items.append((f"machine {number}", f"{machine_text(machine)}, node {machine.get('node') or '?'}"))
+        return items

@@ -111,7 +111,8 @@ def _history(evals: dict) -> dict[str, list[float]]:
                 profiles={"smoke": {"n_estimators": 40, "learning_rate": 0.3, "max_depth": 4, "colsample_bytree": 0.3,
                                     "early_stopping_rounds": 10},
                           "full": {}},
-                tiny={"n_estimators": 3, "max_depth": 3})
+                tiny={"n_estimators": 3, "max_depth": 3},
+                expected_seconds={"smoke": (2.1, 0.4), "full": (135.9, 1.8)})
 def xgboost(params, context):
     """Histogram gradient boosting on the 784 pixels, one tree per class per round, early-stopped."""
     return XGBoostClassifier(name="xgboost", params=params, seed=context.seed, n_jobs=context.n_jobs)
@@ -124,7 +125,8 @@ def xgboost(params, context):
                 profiles={"smoke": {"n_estimators": 40, "max_depth": 4, "colsample_bytree": 0.3,
                                     "early_stopping_rounds": 10},
                           "full": {}},
-                tiny={"n_estimators": 3, "max_depth": 3})
+                tiny={"n_estimators": 3, "max_depth": 3},
+                expected_seconds={"smoke": (33.5, 1.1), "full": (83.5, 3.4)})
 def xgboost_features(params, context):
     """The same boosting on the suite's image features (means, profiles, orientation histograms)."""
     from fashionclasstic.models.features import ImageFeatures

@@ -92,7 +92,8 @@ def mobilenetv2(params, context):
                                     "warmup_epochs": 0.2},
                           "full": {}},
                 # eager steps on ~150 layers cost about a second each: few, large batches
-                tiny={"epochs": 1, "batch_size": 100, "warmup_epochs": 0, "run_eagerly": True})
+                tiny={"epochs": 1, "batch_size": 100, "warmup_epochs": 0, "run_eagerly": True},
+                expected_seconds={"smoke": (38.9, 3.1), "full": (290.0, 13.3)})
 def mobilenetv2_scratch(params, context):
     """The same MobileNetV2 and input pipeline, randomly initialised, trained on Fashion-MNIST."""
     return KerasClassifier(name="mobilenetv2_scratch", build=lambda p, keras: build_mobilenet(p, keras, None),

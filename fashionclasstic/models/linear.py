@@ -7,7 +7,8 @@ from fashionclasstic.models.registry import register_model
 @register_model("logreg", family="linear", framework="scikit-learn", requires=("sklearn",),
                 # L-BFGS converges in about 315 iterations on the full split; stopped at 200 it
                 # scored 0.8446 with a ConvergenceWarning, converged 0.8459 (AMD EPYC, 2 cores).
-                params={"C": 0.1, "max_iter": 500}, profiles={"smoke": {}, "full": {}}, tiny={"max_iter": 30})
+                params={"C": 0.1, "max_iter": 500}, profiles={"smoke": {}, "full": {}}, tiny={"max_iter": 30},
+                expected_seconds={"smoke": (5.0, 0.0), "full": (33.6, 0.1)})
 def logreg(params, context):
     """Multinomial logistic regression on the 784 pixels (L-BFGS)."""
     from sklearn.linear_model import LogisticRegression

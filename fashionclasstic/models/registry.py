@@ -61,6 +61,11 @@ class ModelSpec:
     pretrained: bool = False
     uses_validation: bool = False
     min_accuracy: Mapping[str, float] = field(default_factory=dict)
+    # Per profile: (seconds of one training with its evaluation, seconds of the inference case),
+    # what shards are balanced by when no saved run measured the model. The built-in models'
+    # numbers were measured on the reference machine: 2 cores of an AMD EPYC (Zen 4), the
+    # README's results (full) and thresholds.toml's runs (smoke; inference: a fifth of full's).
+    expected_seconds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def check_keys(self, overrides: Mapping[str, Any], where: str) -> None:
         unknown = sorted(set(overrides) - set(self.params))
@@ -106,13 +111,16 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
                    tiny: Mapping[str, Any] | None = None, requires: Iterable[str] = (),
                    extra: str | None = None, pretrained: bool = False, uses_validation: bool = False,
                    min_accuracy: Mapping[str, float] | None = None,
+                   expected_seconds: Mapping[str, tuple[float, float] | float] | None = None,
                    replace: bool = False) -> Callable[[Factory], Factory]:
     """Decorator registering ``factory(params, context) -> classifier`` as a benchmark case.
 
     ``params``: every parameter with its base value; ``profiles``: per profile, the values that
     differ (omit to use the base on every profile); ``tiny``: overrides that make one fit take
     seconds on a few hundred images (the model contract test); ``min_accuracy``: per profile,
-    the accuracy gate for a model the suite's thresholds file does not list (a user's own).
+    the accuracy gate for a model the suite's thresholds file does not list (a user's own);
+    ``expected_seconds``: per profile, ``(training, inference case)`` seconds (or the training
+    seconds alone), what ``--fc-shard`` balances by until a saved run has measured the model.
     """
 
     def decorator(factory: Factory) -> Factory:
@@ -125,7 +133,9 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
             description=description or (factory.__doc__ or "").strip().split("\n")[0],
             params=dict(params or {}), profiles=None if profiles is None else dict(profiles),
             tiny=dict(tiny or {}), requires=tuple(requires), extra=extra, pretrained=pretrained,
-            uses_validation=uses_validation, min_accuracy=dict(min_accuracy or {}))
+            uses_validation=uses_validation, min_accuracy=dict(min_accuracy or {}),
+            expected_seconds={profile: _seconds_pair(model_name, profile, value)
+                              for profile, value in (expected_seconds or {}).items()})
         for profile, overrides in (spec.profiles or {}).items():
             if profile not in PROFILES:
                 raise ConfigError(f"model {model_name!r}: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
@@ -135,6 +145,15 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
         return factory
 
     return decorator
+
+
+def _seconds_pair(model: str, profile: str, value) -> tuple[float, float]:
+    pair = (value, 0.0) if isinstance(value, (int, float)) else tuple(value)
+    if (profile not in PROFILES or len(pair) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in pair)):
+        raise ConfigError(f"model {model!r}: expected_seconds[{profile!r}] must be seconds of a known profile "
+                          f"({', '.join(PROFILES)}): a number or (training, inference), got {value!r}")
+    return float(pair[0]), float(pair[1])
 
 
 def unregister_model(name: str) -> None:

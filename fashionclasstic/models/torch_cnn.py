@@ -99,7 +99,8 @@ class CompactCNNClassifier(TorchClassifier):
 @register_model("cnn", family="convolutional network", framework="torch", requires=("torch",), extra="torch",
                 params=PARAMS,
                 profiles={"smoke": {"epochs": 8, "batch_size": 128, "learning_rate": 0.1}, "full": {}},
-                tiny={"widths": (8, 8, 16), "convs": 1, "epochs": 2, "batch_size": 32, "precision": "float32"})
+                tiny={"widths": (8, 8, 16), "convs": 1, "epochs": 2, "batch_size": 32, "precision": "float32"},
+                expected_seconds={"smoke": (16.4, 3.3), "full": (443.4, 10.9)})
 def cnn(params, context):
     """A compact CNN with frozen patch whitening, trained with an airbench-style recipe."""
     return CompactCNNClassifier(name="cnn", build=None, params=params, context=context)

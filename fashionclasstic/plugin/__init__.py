@@ -27,8 +27,11 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
 )
 from fashionclasstic.plugin.interrupts import InterruptHandler
 from fashionclasstic.plugin.live import LiveProgress
+from fashionclasstic.plugin.machines import this_machine
 from fashionclasstic.plugin.session import ResultsSession, attach_record, memory_bytes, threads_used
 from fashionclasstic.plugin.settings import Settings, add_options
+from fashionclasstic.plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
+from fashionclasstic.plugin.sharding import ShardSelection
 from fashionclasstic.records import machine_fingerprint
 from fashionclasstic.thresholds import load_thresholds
 
@@ -48,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = config.stash[settings_key] = Settings.from_config(config)
         load_thresholds(settings.thresholds_path)
+        if settings.shard is not None:
+            config.pluginmanager.register(ShardSelection(config, settings), SHARD_PLUGIN)
     except FashionClassticError as exc:
         raise pytest.UsageError(str(exc)) from None
     interrupts = config.stash[interrupts_key] = InterruptHandler()
@@ -95,6 +100,15 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     """pytest-benchmark's JSON carries the same machine fingerprint as ``results.json``."""
     machine_info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes(), **capabilities().as_machine_info())
     machine_info["fingerprint"] = machine_fingerprint(machine_info, threads_used(config, config.stash[settings_key]))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """The record (and so pytest-benchmark's extra_info) names the machine of the process that
+    runs the case: an xdist worker's own, a remote one with ``--tx ssh=...``."""
+    case = getattr(item, "funcargs", {}).get("fc_case")
+    if case is not None:
+        case.record.machine = this_machine(item.config, item.config.stash[settings_key])
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -24,6 +24,7 @@ from fashionclasstic.models import get_model_spec
 from fashionclasstic.plugin.interrupts import Interrupted, InterruptHandler, signal_label
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
+from fashionclasstic.plugin.sharding import shard_info
 from fashionclasstic.records import CaseRecord, RunInfo, machine_fingerprint, parse_case_name
 from fashionclasstic.thresholds import load_thresholds, threshold_for
 
@@ -98,7 +99,7 @@ class ResultsSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Only models whose cases survive ``-k``/``-m`` deselection can be reported as not run."""
-        if session.items:
+        if session.items or self.settings.shard:  # a shard may be left with no model (issue 18)
             self.collected_models = {model for model in map(model_of, session.items) if model}
 
     @pytest.hookimpl(optionalhook=True)
@@ -195,7 +196,7 @@ class ResultsSession:
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
             machine=machine, git=commit_info(config), suite=suite_info(),
-            data={"source": settings.source, "data_dir": data_dir})
+            data={"source": settings.source, "data_dir": data_dir}, shard=shard_info(config))
 
     def machine_info(self) -> dict:
         """pytest-benchmark's machine information (the same it stores in its JSON), plus memory."""
@@ -211,8 +212,8 @@ class ResultsSession:
         """The results files; at the end, first them, then the whole report, which a second
         Ctrl-C may cut short (every file is written atomically: what is there is whole). A
         failure is remembered, not raised."""
-        if not self.records or not self.settings.write_report:
-            return
+        if not (self.records or self.settings.shard) or not self.settings.write_report:
+            return  # an empty shard still leaves its run, for the merge to count
         self._write(self.run_info(exitstatus, complete))
         if not complete or self.report_error:
             return

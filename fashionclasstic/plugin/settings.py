@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fashionclasstic.data import SOURCES
+from fashionclasstic.durations import parse_shard
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models import ModelContext, list_models
 from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
@@ -35,6 +36,10 @@ OPTIONS = {  # --fc-<name>: (help, ini default)
                    "(the suite's other entries stay)", None),
     "weights-dir": ("directory of local pretrained weights for the pretrained models", None),
     "report-dir": ("directory for the run's report (default .fashionclasstic/runs/<run id>)", None),
+    "shard": ("run shard K of N (K/N): whole models, balanced by their expected seconds", None),
+    "durations": ("the saved run whose times balance --fc-shard (a results.json, run directory or id, 'latest', "
+                  "a pytest-benchmark JSON; default: the newest saved run of the profile, else the registry's "
+                  "estimates)", None),
 }
 FLAGS = {
     "no-download": "never try to download the data",
@@ -66,6 +71,8 @@ class Settings:
     report_dir: str | None
     download: bool | None
     write_report: bool
+    shard: tuple[int, int] | None = None  # (K, N): run shard K of N
+    durations: str | None = None  # the saved run --fc-shard balances by
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -93,7 +100,9 @@ class Settings:
             weights_dir=Path(weights).expanduser() if weights else None,
             report_dir=report_dir,
             download=False if config.getoption("fc_no_download") else None,
-            write_report=write_report)
+            write_report=write_report,
+            shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
+            durations=value("fc_durations"))
 
     def threads_per_worker(self) -> int:
         if self.threads:

@@ -16,7 +16,7 @@ from tabulate import tabulate
 
 from fashionclasstic import stats
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.records import CaseRecord, parse_case_name, point_rules, rule_fields
+from fashionclasstic.records import CaseRecord, parse_case_name, point_rules, record_fingerprint, rule_fields
 from fashionclasstic.reporting.files import (
     LATEST_LINK,
     RESULTS_SCHEMA,
@@ -202,27 +202,34 @@ SAMPLES = {"train_seconds": "train_samples", "inference_seconds": "inference_sam
 NOISE_SIGMAS = 2.0  # an accuracy drop between repeated runs must exceed this many standard errors
 
 
-def same_machine(first: Run, last: Run) -> bool:
-    return bool(first.fingerprint) and first.fingerprint == last.fingerprint
+def machine_of(run: Run, model: str) -> str:
+    """The fingerprint of the machine ``model`` ran on in ``run`` (a merged run spans several)."""
+    record = run.models.get(model)
+    return record_fingerprint(record, run.fingerprint) if record is not None else run.fingerprint
 
 
 def violations(runs: list[Run], rules: list[Rule], cross_machine: bool = False) -> tuple[list[str], list[str]]:
     """Each model and metric of the last run that broke a rule against the first run, and the
     notes on what was not judged or judged within noise.
 
-    Times are judged only between runs of the same machine fingerprint (unless
-    ``cross_machine``); with at least 5 samples a side a time must also be significantly slower
-    (one-sided Mann-Whitney U, p < 0.01). Accuracy is always judged; when both runs have
+    A model's times are judged only when it ran on the same machine fingerprint in both runs
+    (unless ``cross_machine``); with at least 5 samples a side a time must also be significantly
+    slower (one-sided Mann-Whitney U, p < 0.01). Accuracy is always judged; when both runs have
     repeats, a drop must also exceed twice the standard error of the difference of the means.
     """
     first, last = runs[0], runs[-1]
     broken: list[str] = []
     notes: list[str] = []
-    judge_times = cross_machine or same_machine(first, last)
-    if not judge_times and any(rule.metric in TIME_METRICS for rule in rules):
-        machines = f"{first.fingerprint or 'unknown'} and {last.fingerprint or 'unknown'}"
-        notes.append(f"times not judged: {first.label} and {last.label} ran on different or unknown machines "
-                     f"(fingerprints {machines}); times are comparable only on one machine "
+    models = model_order(runs)
+    apart = [m for m in models if m in first.models and m in last.models
+             and not (machine_of(first, m) and machine_of(first, m) == machine_of(last, m))]
+    if not cross_machine and apart and any(rule.metric in TIME_METRICS for rule in rules):
+        pairs = sorted({(machine_of(first, m) or "unknown", machine_of(last, m) or "unknown") for m in apart})
+        machines = "; ".join(f"{a} and {b}" for a, b in pairs)
+        which = "" if len(apart) == len([m for m in models if m in first.models and m in last.models]) else \
+            f" of {', '.join(apart)}"
+        notes.append(f"times{which} not judged: in {first.label} and {last.label} they ran on different or unknown "
+                     f"machines (fingerprints {machines}); times are comparable only on one machine "
                      f"(--cross-machine judges them anyway)")
     for model in model_order(runs):
         before = first.models.get(model)
@@ -235,7 +242,7 @@ def violations(runs: list[Run], rules: list[Rule], cross_machine: bool = False) 
             continue
         for rule in rules:
             is_points = rule.metric in POINT_METRICS
-            if not is_points and not judge_times:
+            if not is_points and not cross_machine and model in apart:
                 continue
             key = POINT_METRICS[rule.metric] if is_points else TIME_METRICS[rule.metric]
             old, new = getattr(before, key), getattr(after, key)

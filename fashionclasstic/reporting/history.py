@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tabulate import tabulate
@@ -18,6 +18,7 @@ from tabulate import tabulate
 from fashionclasstic import stats
 from fashionclasstic.errors import ConfigError, FashionClassticError
 from fashionclasstic.fileio import atomic_write_text
+from fashionclasstic.records import record_fingerprint
 from fashionclasstic.reporting.compare import (
     BENCHMARK_DIR,
     POINT_METRICS,
@@ -90,9 +91,18 @@ def saved_runs(runs_dir: Path, storage: Path) -> tuple[list[Run], list[str]]:
     return runs, notes
 
 
+def by_machine(run: Run) -> list[Run]:
+    """A run per machine its models ran on: a merged run of several machines puts each model's
+    numbers beside those of its own machine."""
+    machines: dict[str, dict] = {}
+    for model, record in run.models.items():
+        machines.setdefault(record_fingerprint(record, run.fingerprint), {})[model] = record
+    return [replace(run, models=models, fingerprint=fingerprint) for fingerprint, models in sorted(machines.items())]
+
+
 def groups_of(runs: list[Run], pattern: str) -> list[Group]:
     grouped: dict[tuple[str, str], Group] = {}
-    for run in sorted(runs, key=lambda r: (r.started, r.label)):
+    for run in sorted((part for saved in runs for part in by_machine(saved)), key=lambda r: (r.started, r.label)):
         run.models = {m: r for m, r in run.models.items() if fnmatch.fnmatch(m, pattern)}
         if not run.models:
             continue

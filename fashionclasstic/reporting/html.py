@@ -78,7 +78,7 @@ def info_table(items: list[tuple[str, str]]) -> str:
 def results_table(records: list[CaseRecord]) -> str:
     """The comparison table: the best row highlighted, full reasons, every model listed."""
     best = best_model(records)
-    headers = table_headers()
+    headers = table_headers(records)
     head = "".join(f"<th>{esc(h) or '&nbsp;'}</th>" for h in headers)
     body = []
     for record, cells in zip(records, table_rows(records, full_status=True), strict=True):

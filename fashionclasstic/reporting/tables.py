@@ -12,17 +12,25 @@ from fashionclasstic.records import CaseRecord, best_model, cell_text, columns, 
 MAX_STATUS = 100  # the terminal table shortens long reasons; the report shows them whole
 
 
-def table_headers() -> list[str]:
-    return ["", *(f.metadata["label"] or f.name for f in columns("table"))]
+def table_columns(records: Iterable[CaseRecord] = ()) -> list:
+    """The table's fields; a ``varies`` field (the machine) only when the records differ in it."""
+    records = list(records)
+    return [f for f in columns("table") if not f.metadata.get("varies")
+            or len({cell_text(r, f) for r in records} - {""}) > 1]
+
+
+def table_headers(records: Iterable[CaseRecord] = ()) -> list[str]:
+    return ["", *(f.metadata["label"] or f.name for f in table_columns(records))]
 
 
 def table_rows(records: Iterable[CaseRecord], full_status: bool = False) -> list[list[str]]:
     ordered = sort_records(records)
     best = best_model(ordered)
+    shown = table_columns(ordered)
     rows = []
     for record in ordered:
         cells = []
-        for f in columns("table"):
+        for f in shown:
             text = cell_text(record, f)
             if f.name == "status" and not full_status and len(text) > MAX_STATUS:
                 text = text[:MAX_STATUS - 3] + "..."
@@ -32,7 +40,8 @@ def table_rows(records: Iterable[CaseRecord], full_status: bool = False) -> list
 
 
 def comparison_table(records: Iterable[CaseRecord], tablefmt: str = "simple") -> str:
-    return tabulate(table_rows(records), headers=table_headers(), tablefmt=tablefmt, disable_numparse=True)
+    records = list(records)
+    return tabulate(table_rows(records), headers=table_headers(records), tablefmt=tablefmt, disable_numparse=True)
 
 
 def markdown_table(records: Iterable[CaseRecord]) -> str:
@@ -41,8 +50,9 @@ def markdown_table(records: Iterable[CaseRecord]) -> str:
     A ``|`` in a reason would end its cell early and a ``<`` could open an HTML tag, so both
     are escaped.
     """
+    records = list(records)
     rows = [[markdown_escape(cell).replace("|", "\\|") for cell in row] for row in table_rows(records)]
-    return tabulate(rows, headers=table_headers(), tablefmt="github", disable_numparse=True)
+    return tabulate(rows, headers=table_headers(records), tablefmt="github", disable_numparse=True)
 
 
 def markdown_escape(text: str) -> str:

@@ -1,0 +1,158 @@
+"""How long each model is expected to take, and where that number came from.
+
+A model's expected seconds are its two cases: training (with the evaluation after it) times
+the repeats, plus the inference case (a warm-up and its timed rounds). They come from a saved
+run of the same profile, the newest under the runs directory or one named (``--fc-durations``,
+e.g. the last full run's artifact), and for a model that run did not time, from the estimate
+the registry holds per model and profile. ``--fc-shard`` balances shards by them; a run's
+header can say how long it should take.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fashionclasstic.errors import ConfigError, FashionClassticError
+from fashionclasstic.models import get_model_spec
+from fashionclasstic.records import CaseRecord
+from fashionclasstic.reporting.compare import Run, read_run, resolve_run
+from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
+
+REGISTRY = "registry estimate"
+NO_ESTIMATE = "no estimate: the median of the others"
+DEFAULT_INFERENCE_ROUNDS = 5  # a saved case that does not say how many rounds it timed
+UNKNOWN_SECONDS = 60.0  # when no model at all has a number
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Expected seconds per model, and, per model, where the number came from."""
+
+    seconds: dict[str, float]
+    origins: dict[str, str]  # model -> "run <id>", REGISTRY or NO_ESTIMATE
+    run: str = ""  # the saved run the measured numbers came from ("" when none)
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def subset(self, models: Iterable[str]) -> Expected:
+        chosen = [m for m in models if m in self.seconds]
+        return Expected({m: self.seconds[m] for m in chosen}, {m: self.origins[m] for m in chosen}, self.run)
+
+    def source_text(self) -> str:
+        """Where the numbers came from, in one phrase: ``run X (path); registry estimates for a, b``."""
+        parts = []
+        measured = [m for m, origin in self.origins.items() if origin != REGISTRY and origin != NO_ESTIMATE]
+        if measured:
+            parts.append(f"{self.run}" + ("" if len(measured) == len(self.origins) else
+                                          f" for {', '.join(sorted(measured))}"))
+        for origin, label in ((REGISTRY, "registry estimates"), (NO_ESTIMATE, "no estimate (the median)")):
+            names = sorted(m for m, o in self.origins.items() if o == origin)
+            if names:
+                everything = len(names) == len(self.origins)
+                parts.append(label + ("" if everything else f" for {', '.join(names)}"))
+        return "; ".join(parts) or "nothing to estimate"
+
+    def to_dict(self) -> dict:
+        return {"seconds": dict(self.seconds), "origins": dict(self.origins), "run": self.run}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Expected:
+        return cls(dict(data["seconds"]), dict(data["origins"]), data.get("run", ""))
+
+
+def measured_seconds(record: CaseRecord, repeats: int) -> float | None:
+    """A saved record's two cases at ``repeats``: the median training round plus the evaluation
+    prediction, per repeat, then the inference case's warm-up and rounds."""
+    train = statistics.median(record.train_samples) if record.train_samples else record.train_seconds
+    if train is None:
+        return None
+    predict = record.inference_seconds or 0.0
+    rounds = record.inference_rounds or len(record.inference_samples) or DEFAULT_INFERENCE_ROUNDS
+    return repeats * (train + predict) + predict * (rounds + 1)
+
+
+def registry_seconds(model: str, profile: str, repeats: int) -> float | None:
+    estimate = get_model_spec(model).expected_seconds.get(profile)
+    return None if estimate is None else repeats * estimate[0] + estimate[1]
+
+
+def newest_run(profile: str, runs_dir: Path) -> Run | None:
+    """The newest saved run of ``profile`` under ``runs_dir`` that timed at least one model."""
+    runs = []
+    for path in Path(runs_dir).glob(f"*/{RESULTS_FILE}"):
+        if path.parent.is_symlink():
+            continue
+        try:
+            run = read_run(path)
+        except FashionClassticError:
+            continue
+        if run.profiles == {profile} and any(r.train_seconds is not None for r in run.models.values()):
+            runs.append(run)
+    return max(runs, key=lambda r: (r.started, r.label), default=None)
+
+
+def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
+    """The run ``--fc-durations`` names (a results.json, a run folder or id, ``latest``, a
+    pytest-benchmark file), refused when it measured another profile."""
+    try:
+        run = read_run(resolve_run(source, runs_dir))
+    except FashionClassticError as exc:
+        raise ConfigError(f"--fc-durations {source}: {exc}") from None
+    if run.profiles and profile not in run.profiles:
+        raise ConfigError(f"--fc-durations {source}: that run measured profile {', '.join(sorted(run.profiles))}, "
+                          f"this run is {profile}; name a run of the same profile")
+    return run
+
+
+def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, source: str | None = None,
+                     runs_dir: Path = RUNS_DIR) -> Expected:
+    """Each model's expected seconds: measured in ``source`` (or the newest saved run of the
+    profile when ``source`` is None), else the registry's estimate, else the median of the others."""
+    models = list(dict.fromkeys(models))
+    run = saved_run(source, profile, runs_dir) if source else newest_run(profile, runs_dir)
+    seconds: dict[str, float] = {}
+    origins: dict[str, str] = {}
+    run_name = f"run {run.label} ({run.path})" if run is not None else ""
+    for model in models:
+        record = run.models.get(model) if run is not None else None
+        measured = measured_seconds(record, repeats) if record is not None else None
+        if measured is not None:
+            seconds[model], origins[model] = measured, run_name
+            continue
+        estimate = registry_seconds(model, profile, repeats)
+        if estimate is not None:
+            seconds[model], origins[model] = estimate, REGISTRY
+    fallback = statistics.median(seconds.values()) if seconds else UNKNOWN_SECONDS
+    for model in models:
+        if model not in seconds:
+            seconds[model], origins[model] = fallback, NO_ESTIMATE
+    ordered = {m: round(seconds[m], 1) for m in models}
+    return Expected(ordered, {m: origins[m] for m in models}, run_name)
+
+
+def balanced_shards(seconds: dict[str, float], count: int) -> list[list[str]]:
+    """``count`` shards of whole models, balanced by expected seconds: the longest model first
+    onto the least loaded shard (ties: the lower shard, the name), so the same models and
+    numbers give the same shards on every machine whatever their order."""
+    loads = [0.0] * count
+    shards: list[list[str]] = [[] for _ in range(count)]
+    for model in sorted(seconds, key=lambda m: (-seconds[m], m)):
+        target = min(range(count), key=lambda k: (loads[k], k))
+        shards[target].append(model)
+        loads[target] += seconds[model]
+    return [sorted(shard) for shard in shards]
+
+
+def parse_shard(text: str, option: str = "--fc-shard") -> tuple[int, int]:
+    """``K/N`` with 1 <= K <= N, or a :class:`ConfigError` saying what is wanted."""
+    index, slash, count = str(text).strip().partition("/")
+    if slash and index.strip().isdigit() and count.strip().isdigit():
+        k, n = int(index), int(count)
+        if n >= 1 and 1 <= k <= n:
+            return k, n
+    raise ConfigError(f"{option} {text!r}: write K/N, shard K of N with 1 <= K <= N (e.g. 1/3)")

@@ -1,0 +1,234 @@
+"""``python -m fashionclasstic merge``: shards' runs into one run and one pytest-benchmark JSON,
+the refusals, ``--allow-partial``, and each model keeping the machine it ran on (the report,
+compare and history)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fashionclasstic.cli import main
+from fashionclasstic.fileio import atomic_write_json
+from fashionclasstic.records import CaseRecord, RunInfo
+from fashionclasstic.reporting.history import history
+from fashionclasstic.reporting.publishers import Report, results_document
+
+ZEN4 = {"fingerprint": "aaaa000000000001", "cpu": "AMD EPYC 9R14 (Zen 4)", "cores": 2, "threads": 2, "node": "ci-1"}
+ZEN3 = {"fingerprint": "bbbb000000000002", "cpu": "AMD EPYC 7R13 (Zen 3)", "cores": 2, "threads": 2, "node": "ci-2"}
+SPLIT = {1: {"logreg": (0.8390, 5.0, 0.010)}, 2: {"svm": (0.8477, 3.2, 1.80), "decision_tree": (0.7470, 1.6, 0.002)},
+         3: {"random_forest": (0.8320, 1.2, 0.070)}}
+ALL = sorted(m for part in SPLIT.values() for m in part)
+PAIR = ["logreg", "svm"]
+
+
+def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dict = ZEN4, *, profile="smoke", seed=0,
+              repeats=1, commit="c" * 40, started="2026-11-30T10:00:00+00:00", run_id=None,
+              benchmark=True, selected=tuple(ALL)) -> Path:
+    """A shard's run directory as ``pytest benchmarks --fc-shard K/N --fc-report-dir DIR
+    --benchmark-json DIR/benchmark.json`` leaves it; ``k`` None: a run that was not sharded."""
+    records = [CaseRecord(model=name, profile=profile, seed=seed, status="passed", accuracy=acc, macro_f1=acc - 0.001,
+                          train_seconds=train, train_samples=[train], inference_seconds=infer,
+                          inference_samples=[infer] * 5, timing="pytest-benchmark", n_test=2000,
+                          family="test", framework="scikit-learn", machine=dict(machine))
+               for name, (acc, train, infer) in models.items()]
+    shard = {} if k is None else {"k": k, "n": n, "models": sorted(models), "durations": "registry estimates",
+                                  "selected": list(selected)}
+    info = RunInfo(id=run_id or f"20261130T10000{k or 0}Z", started=started, finished=started.replace("10:", "11:"),
+                   exit_status=0, complete=True, profile=profile, seed=seed, repeats=repeats, threads_per_worker=2,
+                   machine={"fingerprint": machine["fingerprint"], "cpu": {"brand_raw": machine["cpu"]},
+                            "cpu_count": 2, "node": machine["node"]},
+                   git={"commit": commit}, suite={"version": "0.1.0", "commit": commit, "dirty": False},
+                   data={"source": "archives", "data_dir": str(directory / "no-data")}, shard=shard)
+    atomic_write_json(directory / "results.json", results_document(Report(records, info, directory)))
+    if benchmark:
+        benchmarks = []
+        for record in records:
+            for group, seconds in (("train", record.train_seconds), ("inference", record.inference_seconds)):
+                benchmarks.append({
+                    "group": group, "name": f"test_{group}[{record.model}]",
+                    "fullname": f"benchmarks/test_models.py::test_{group}[{record.model}]",
+                    "params": {"fc_model": record.model}, "param": record.model, "extra_info": record.benchmark_info(),
+                    "options": {"disable_gc": False, "timer": "perf_counter", "min_rounds": 5, "max_time": 1.0,
+                                "min_time": 5e-06, "warmup": False},
+                    "stats": {"min": seconds, "max": seconds, "mean": seconds, "stddev": 0, "rounds": 1,
+                              "median": seconds, "iqr": 0, "q1": seconds, "q3": seconds, "iqr_outliers": 0,
+                              "stddev_outliers": 0, "outliers": "0;0", "ld15iqr": seconds, "hd15iqr": seconds,
+                              "ops": 1 / seconds, "total": seconds, "iterations": 1}})
+        atomic_write_json(directory / "benchmark.json", {
+            "machine_info": {**info.machine, "python_implementation": "CPython", "python_version": "3.11.7"},
+            "commit_info": {"id": commit, "dirty": False, "project": "fashionclasstic", "branch": "main"},
+            "benchmarks": benchmarks, "datetime": started, "version": "5.1.0"})
+    return directory
+
+
+@pytest.fixture
+def shards(tmp_path) -> list[Path]:
+    return [shard_run(tmp_path / f"shard{k}", k, 3, models) for k, models in SPLIT.items()]
+
+
+def merged(tmp_path, *runs, extra=()) -> tuple[int, Path]:
+    out = tmp_path / "merged"
+    return main(["merge", *map(str, runs), "--out", str(out), *extra]), out
+
+
+def test_shards_merge_into_one_run_and_one_pytest_benchmark_file(tmp_path, shards, capsys):
+    status, out = merged(tmp_path, *reversed(shards))
+    printed = capsys.readouterr().out
+    assert status == 0 and f"report: {out.resolve() / 'index.html'}" in printed
+    saved = json.loads((out / "results.json").read_text())
+    assert sorted(m["model"] for m in saved["models"]) == ["decision_tree", "logreg", "random_forest", "svm"]
+    assert saved["run"]["complete"] is True and saved["run"]["shard"] == {}
+    assert [s["k"] for s in saved["run"]["merged"]["shards"]] == [1, 2, 3] and saved["run"]["merged"]["missing"] == []
+    assert saved["run"]["started"] == "2026-11-30T10:00:00+00:00" and saved["run"]["id"] == "20261130T100001Z-merged"
+    bench = json.loads((out / "benchmark.json").read_text())
+    names = [b["name"] for b in bench["benchmarks"]]
+    assert sorted(names) == sorted(f"test_{g}[{m}]" for m in ("logreg", "svm", "decision_tree", "random_forest")
+                                   for g in ("train", "inference"))
+    assert all(b["extra_info"]["machine"] == ZEN4 for b in bench["benchmarks"])
+    assert bench["machine_info"]["fingerprint"] == ZEN4["fingerprint"]
+    for name in ("results.md", "results.csv", "index.html", "accuracy_vs_time.png", "models/svm/summary.txt"):
+        assert (out / name).is_file(), name
+    assert "machine" not in (out / "results.md").read_text().split("## Models", 1)[1].split("\n")[2]  # one machine
+
+
+def test_merging_the_same_shards_twice_gives_the_same_files(tmp_path, shards):
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert main(["merge", *map(str, shards), "--out", str(first)]) == 0
+    assert main(["merge", *map(str, reversed(shards)), "--out", str(second)]) == 0
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert len(files) >= 10 and files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
+
+
+def test_the_merged_benchmark_file_loads_in_pytest_benchmark_compare(tmp_path, shards):
+    status, out = merged(tmp_path, *shards)
+    command = [sys.executable, "-c", "import sys; from pytest_benchmark.cli import main; sys.exit(main())"]
+    shown = subprocess.run([*command, "compare", str(out / "benchmark.json")], capture_output=True, text=True,
+                           timeout=120)
+    assert status == 0 and shown.returncode == 0, shown.stderr
+    for case in ("test_train[logreg]", "test_inference[svm]", "test_train[random_forest]"):
+        assert shown.stdout.count(case) == 1, case
+
+
+def test_compare_reads_the_merged_run_as_one_run(tmp_path, shards, capsys):
+    _, out = merged(tmp_path, *shards)
+    serial = shard_run(tmp_path / "serial", None, 1, {m: v for part in SPLIT.values() for m, v in part.items()})
+    capsys.readouterr()
+    assert main(["compare", str(serial), str(out / "benchmark.json"), "--fail-on", "accuracy:0.01"]) == 0
+    assert main(["compare", str(serial), str(out), "--fail-on", "accuracy:0.01,train_time:5%"]) == 0
+    printed = capsys.readouterr().out
+    assert "no regression" in printed and printed.count("+0.00") == 8
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (dict(profile="full"), "cannot merge runs of different profiles"),
+    (dict(seed=1), "cannot merge runs of different seeds"),
+    (dict(repeats=3), "cannot merge runs of different repeats"),
+    (dict(commit="d" * 40), "cannot merge runs of different suite commits"),
+    (dict(n=4), "cannot merge shards of different N"),
+    (dict(models={"svm": (0.84, 3.0, 1.0)}), "model svm is in two runs: shard 2/3"),
+    (dict(k=2), "shard 2/3 is given twice"),
+])
+def test_shards_that_cannot_be_one_run_are_refused_with_one_line(tmp_path, shards, capsys, change, message):
+    k = change.pop("k", 3)
+    n = change.pop("n", 3)
+    models = change.pop("models", SPLIT[3])
+    odd = shard_run(tmp_path / "odd", k, n, models, **change)
+    status, out = merged(tmp_path, shards[0], shards[1], odd)
+    error = capsys.readouterr().err
+    assert status == 2 and error.startswith(f"error: {message}") and error.count("\n") == 1, error
+    assert not out.exists()
+
+
+def test_shards_that_split_differently_are_refused(tmp_path, shards, capsys):
+    other = shard_run(tmp_path / "other", 3, 3, {"random_forest": (0.832, 1.2, 0.07)})
+    results = json.loads((other / "results.json").read_text())
+    results["run"]["shard"]["selected"] = ["random_forest"]
+    (other / "results.json").write_text(json.dumps(results))
+    assert merged(tmp_path, shards[0], shards[1], other)[0] == 2
+    assert capsys.readouterr().err.startswith("error: the shards selected different models (shard 1/3")
+    orphan = shard_run(tmp_path / "orphan", 3, 3, {})  # its share went to no shard: other durations
+    assert merged(tmp_path, shards[0], shards[1], orphan)[0] == 2
+    error = capsys.readouterr().err
+    assert error == ("error: random_forest in no shard: the shards split by different durations; give every shard "
+                     "the same --fc-durations RUN\n")
+
+
+def test_a_missing_shard_is_named_and_refused(tmp_path, shards, capsys):
+    status, _ = merged(tmp_path, shards[0], shards[2])
+    error = capsys.readouterr().err
+    assert status == 2 and error.count("\n") == 1
+    assert error.startswith("error: shard 2/3 missing (merged 1/3, 3/3)") and "--allow-partial" in error
+
+
+def test_allow_partial_writes_an_incomplete_run_that_names_the_missing_shard(tmp_path, shards, capsys):
+    status, out = merged(tmp_path, shards[0], shards[2], extra=["--allow-partial"])
+    assert status == 0 and "incomplete: shard 2 of 3 missing" in capsys.readouterr().out
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["run"]["complete"] is False and saved["run"]["merged"]["missing"] == [2]
+    absent = {m["model"]: m for m in saved["models"] if m["status"] == "not run"}
+    assert sorted(absent) == ["decision_tree", "svm"]
+    assert absent["svm"]["reason"] == "shard 2/3 missing from this merged run (--allow-partial)"
+    for table in ("results.md", "results.csv", "index.html"):
+        assert (out / table).read_text().count("shard 2/3 missing") >= 2, table
+    assert "MISSING shard 2" in (out / "results.md").read_text()
+    assert len(json.loads((out / "benchmark.json").read_text())["benchmarks"]) == 4
+
+
+def test_a_run_without_a_shard_joins_as_a_part_of_its_own(tmp_path):
+    """The networks on a GPU runner (--fc-models), the rest split over CPU runners."""
+    gpu = {"fingerprint": "cccc000000000003", "cpu": "Intel Xeon with an H100", "cores": 16, "threads": 16,
+           "node": "gpu-1"}
+    cpu_models = {m: v for part in SPLIT.values() for m, v in part.items()}
+    parts = [shard_run(tmp_path / "cpu1", 1, 2, dict(list(cpu_models.items())[:2])),
+             shard_run(tmp_path / "cpu2", 2, 2, dict(list(cpu_models.items())[2:])),
+             shard_run(tmp_path / "gpu", None, 1, {"cnn": (0.93, 40.0, 0.5)}, gpu)]
+    status, out = merged(tmp_path, *parts)
+    assert status == 0
+    assert len(json.loads((out / "results.json").read_text())["models"]) == 5
+
+
+def test_two_machines_are_shown_per_model_and_kept_apart_by_history(tmp_path, capsys):
+    """Shards on two machines: the report shows each model's machine; history over such runs
+    groups each model's times by the machine it ran on; compare judges times per machine."""
+    runs_dir = tmp_path / "runs"
+    for day in (1, 2, 3, 4):
+        started = f"2026-11-0{day}T10:00:00+00:00"
+        slow = 1.0 if day < 3 else 1.5  # logreg got slower on the Zen 3 machine from day 3
+        parts = [shard_run(tmp_path / f"d{day}" / "s1", 1, 2, {"logreg": (0.839, 5.0 * slow, 0.01)}, ZEN3,
+                           started=started, selected=PAIR, run_id=f"2026110{day}T100001Z"),
+                 shard_run(tmp_path / f"d{day}" / "s2", 2, 2, {"svm": (0.848, 3.2, 1.8)}, ZEN4, started=started,
+                           selected=PAIR, run_id=f"2026110{day}T100002Z")]
+        assert main(["merge", *map(str, parts), "--runs-dir", str(runs_dir)]) == 0
+    capsys.readouterr()
+    merged_dir = runs_dir / "20261101T100001Z-merged"
+    markdown = (merged_dir / "results.md").read_text()
+    table = markdown.split("## Models", 1)[1]
+    assert "| machine" in table or "machine |" in table
+    assert "AMD EPYC 7R13 (Zen 3), 2 cores, 2 threads [bbbb000000000002]" in table
+    assert "AMD EPYC 9R14 (Zen 4), 2 cores, 2 threads [aaaa000000000001]" in table
+    assert "machine 1" in markdown and "machine 2" in markdown
+    page = (merged_dir / "index.html").read_text()
+    assert "[bbbb000000000002]" in page and "[aaaa000000000001]" in page
+
+    assert history(runs_dir, tmp_path / "none", out=tmp_path / "history", fail_on="train_time:25%") == 1
+    printed = capsys.readouterr().out
+    assert "== smoke on machine aaaa000000000001: 4 runs" in printed
+    assert "== smoke on machine bbbb000000000002: 4 runs" in printed
+    zen3 = printed.split("== smoke on machine bbbb000000000002", 1)[1].split("==", 1)[0]
+    zen4 = printed.split("== smoke on machine aaaa000000000001", 1)[1].split("==", 1)[0]
+    assert "logreg" in zen3 and "svm" not in zen3 and "svm" in zen4 and "logreg" not in zen4
+    assert "FAIL logreg train time stepped up" in printed
+
+    # the same models, swapped between the machines: accuracy judged, times not
+    swapped = [shard_run(tmp_path / "sw" / "s1", 1, 2, {"logreg": (0.839, 9.0, 0.01)}, ZEN4, selected=PAIR),
+               shard_run(tmp_path / "sw" / "s2", 2, 2, {"svm": (0.848, 3.2, 1.8)}, ZEN4, selected=PAIR)]
+    assert main(["merge", *map(str, swapped), "--out", str(tmp_path / "swapped")]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(merged_dir), str(tmp_path / "swapped"), "--fail-on", "accuracy:0.5,train_time:5%"]) == 0
+    printed = capsys.readouterr().out
+    assert "times of logreg not judged" in printed and "bbbb000000000002 and aaaa000000000001" in printed
