@@ -81,8 +81,9 @@ def registry_seconds(model: str, profile: str, repeats: int) -> float | None:
     return None if estimate is None else repeats * estimate[0] + estimate[1]
 
 
-def newest_run(profile: str, runs_dir: Path) -> Run | None:
-    """The newest saved run of ``profile`` under ``runs_dir`` that timed at least one model."""
+def newest_run(profile: str, runs_dir: Path, fingerprint: str | None = None) -> Run | None:
+    """The newest saved run of ``profile`` under ``runs_dir`` that timed at least one model
+    (with ``fingerprint``: only a run of that machine)."""
     runs = []
     for path in Path(runs_dir).glob(f"*/{RESULTS_FILE}"):
         if path.parent.is_symlink():
@@ -91,7 +92,8 @@ def newest_run(profile: str, runs_dir: Path) -> Run | None:
             run = read_run(path)
         except FashionClassticError:
             continue
-        if run.profiles == {profile} and any(r.train_seconds is not None for r in run.models.values()):
+        if run.profiles == {profile} and any(r.train_seconds is not None for r in run.models.values()) \
+                and fingerprint in (None, run.fingerprint):
             runs.append(run)
     return max(runs, key=lambda r: (r.started, r.label), default=None)
 
@@ -110,11 +112,12 @@ def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
 
 
 def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, source: str | None = None,
-                     runs_dir: Path = RUNS_DIR) -> Expected:
+                     runs_dir: Path = RUNS_DIR, fingerprint: str | None = None) -> Expected:
     """Each model's expected seconds: measured in ``source`` (or the newest saved run of the
-    profile when ``source`` is None), else the registry's estimate, else the median of the others."""
+    profile when ``source`` is None; with ``fingerprint``, of that machine), else the registry's
+    estimate, else the median of the others."""
     models = list(dict.fromkeys(models))
-    run = saved_run(source, profile, runs_dir) if source else newest_run(profile, runs_dir)
+    run = saved_run(source, profile, runs_dir) if source else newest_run(profile, runs_dir, fingerprint)
     seconds: dict[str, float] = {}
     origins: dict[str, str] = {}
     run_name = f"run {run.label} ({run.path})" if run is not None else ""

@@ -86,7 +86,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from fashionclasstic.plugin.header import header_lines
 
-    return header_lines(config.stash[settings_key])
+    return header_lines(config, config.stash[settings_key])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
