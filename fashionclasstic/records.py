@@ -265,6 +265,12 @@ def parse_case_name(name: str) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------- the run
 
 
+def cpu_name(machine: dict[str, Any]) -> str | None:
+    """The CPU's name in pytest-benchmark's machine information (py-cpuinfo's, else platform's)."""
+    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
+    return cpu.get("brand_raw") or machine.get("processor") or None
+
+
 def machine_fingerprint(machine: dict[str, Any], threads: int | None) -> str:
     """A stable hash of what makes times comparable: CPU model, logical cores, memory class
     (GiB, rounded to a power of two), OS and architecture, the threads a model used, and the
@@ -273,7 +279,7 @@ def machine_fingerprint(machine: dict[str, Any], threads: int | None) -> str:
     ``memory_bytes`` and :meth:`fashionclasstic.hardware.Capabilities.as_machine_info`."""
     cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
     memory = machine.get("memory_bytes")
-    identity = {"cpu": cpu.get("brand_raw") or machine.get("processor"),
+    identity = {"cpu": cpu_name(machine),
                 "cores": machine.get("cpu_count") or cpu.get("count"),
                 "memory_gib": 2 ** round(math.log2(memory / 2**30)) if memory else None,
                 "system": machine.get("system"), "arch": machine.get("machine"), "threads": threads,
@@ -285,7 +291,7 @@ def record_machine(machine: dict[str, Any], threads: int | None) -> dict[str, An
     """What a record keeps of the machine it ran on (``machine`` as for :func:`machine_fingerprint`)."""
     cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
     return {"fingerprint": machine_fingerprint(machine, threads),
-            "cpu": cpu.get("brand_raw") or machine.get("processor"),
+            "cpu": cpu_name(machine),
             "cores": machine.get("cpu_count") or cpu.get("count"), "threads": threads, "node": machine.get("node")}
 
 
@@ -348,8 +354,7 @@ class RunInfo:
 
     @property
     def processor(self) -> str:
-        cpu = self.machine.get("cpu") if isinstance(self.machine.get("cpu"), dict) else {}
-        return str(cpu.get("brand_raw") or self.machine.get("processor") or "?")
+        return cpu_name(self.machine) or "?"
 
     def display_items(self) -> list[tuple[str, str]]:
         """The run as (label, text) pairs, shared by ``results.md`` and ``index.html``."""

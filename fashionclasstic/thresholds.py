@@ -20,6 +20,7 @@ from pathlib import Path
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_text
 from fashionclasstic.profiles import PROFILES
+from fashionclasstic.records import cpu_name
 from fashionclasstic.stats import spread, threshold_margin
 
 REQUIRED_KEYS = {"measured", "margin", "min_accuracy", "run", "seeds", "std"}
@@ -150,12 +151,11 @@ def entries_from_run(saved: dict) -> list[Threshold]:
     margin the rule gives."""
     run = saved.get("run") or {}
     machine = run.get("machine") or {}
-    cpu = (machine.get("cpu") or {}).get("brand_raw") if isinstance(machine.get("cpu"), dict) else None
-    where = f"{cpu or machine.get('processor') or '?'}, {machine.get('cpu_count') or '?'} cores"
+    where = f"{cpu_name(machine) or '?'}, {machine.get('cpu_count') or '?'} cores"
     command = " ".join(_portable_args(run.get("pytest_args") or []))
     entries = []
     for model in saved.get("models") or []:
-        gate_only = model.get("status") == "failed" and "is below the minimum" in (model.get("reason") or "")
+        gate_only = model.get("status") == "failed" and model.get("gate") == "FAIL"  # failed its old gate only
         if (model.get("status") != "passed" and not gate_only) or model.get("accuracy") is None:
             continue
         repeats = model.get("repeats") or [{"seed": model.get("seed", 0), "accuracy": model["accuracy"]}]

@@ -16,6 +16,7 @@ import pytest
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.plugin import hookspec
+from fashionclasstic.plugin.environment import memory_bytes
 from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found here by pytest)
     fc_benchmark,
     fc_case,
@@ -28,7 +29,7 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
 from fashionclasstic.plugin.interrupts import InterruptHandler
 from fashionclasstic.plugin.live import LiveProgress
 from fashionclasstic.plugin.machines import this_machine
-from fashionclasstic.plugin.session import ResultsSession, attach_record, memory_bytes, threads_used
+from fashionclasstic.plugin.session import ResultsSession, attach_record
 from fashionclasstic.plugin.settings import Settings, add_options
 from fashionclasstic.plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
 from fashionclasstic.plugin.sharding import ShardSelection
@@ -99,7 +100,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
     """pytest-benchmark's JSON carries the same machine fingerprint as ``results.json``."""
     machine_info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes(), **capabilities().as_machine_info())
-    machine_info["fingerprint"] = machine_fingerprint(machine_info, threads_used(config, config.stash[settings_key]))
+    machine_info["fingerprint"] = machine_fingerprint(machine_info, config.stash[settings_key].threads_per_worker())
 
 
 @pytest.hookimpl(tryfirst=True)

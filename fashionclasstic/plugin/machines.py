@@ -9,6 +9,7 @@ import platform
 
 import pytest
 
+from fashionclasstic.plugin.environment import memory_bytes
 from fashionclasstic.records import record_machine
 
 machine_key = pytest.StashKey[dict]()
@@ -18,13 +19,11 @@ def this_machine(config: pytest.Config, settings) -> dict:
     """pytest-benchmark's machine information of this process (its hooks included, as in its
     JSON), reduced to what a record keeps; read once per process."""
     if machine_key not in config.stash:
-        from fashionclasstic.plugin.session import memory_bytes, threads_used
-
         generate = getattr(config.hook, "pytest_benchmark_generate_machine_info", None)
         info = dict(generate(config=config)) if generate is not None else {"node": platform.node()}
         info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes())
         update = getattr(config.hook, "pytest_benchmark_update_machine_info", None)
         if update is not None:
             update(config=config, machine_info=info)
-        config.stash[machine_key] = record_machine(info, threads_used(config, settings))
+        config.stash[machine_key] = record_machine(info, settings.threads_per_worker())
     return config.stash[machine_key]

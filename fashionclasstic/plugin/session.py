@@ -7,11 +7,9 @@ from xdist workers), merged per model, written after each model and at the end, 
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import os
 import platform
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from fashionclasstic.cases import new_record
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.models import get_model_spec
+from fashionclasstic.plugin.environment import commit_info, memory_bytes, package_versions, suite_info
 from fashionclasstic.plugin.interrupts import Interrupted, InterruptHandler, signal_label
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
@@ -32,10 +31,6 @@ log = logging.getLogger(__name__)
 
 RECORD_PROPERTY = "fashionclasstic.record"
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
-# Distribution names whose versions explain a difference between two runs.
-VERSIONED = ("fashionclasstic", "numpy", "scikit-learn", "xgboost", "tensorflow", "keras", "torch",
-             "transformers", "pytest", "pytest-benchmark", "pytest-xdist")
-
 
 def model_of(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
@@ -182,7 +177,7 @@ class ResultsSession:
         config, settings = self.config, self.settings
         finished = datetime.now(UTC)
         data_dir = settings.data_dir and str(Path(settings.data_dir).expanduser().resolve())
-        threads = threads_used(config, settings)
+        threads = settings.threads_per_worker()
         machine = dict(self.machine_info(), fingerprint=machine_fingerprint(self.machine_info(), threads))
         return RunInfo(
             id=self.report_dir.name if self.report_dir and not settings.report_dir
@@ -192,7 +187,7 @@ class ResultsSession:
             duration_seconds=round((finished - self.started).total_seconds(), 3),
             exit_status=exitstatus, complete=complete, profile=settings.profile.name, seed=settings.seed,
             repeats=settings.repeats, threads_per_worker=threads,
-            xdist_workers=xdist_workers(config),
+            xdist_workers=settings.workers,
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
             machine=machine, git=commit_info(config), suite=suite_info(),
@@ -244,7 +239,7 @@ class ResultsSession:
         from the records, their times labelled as the suite's wall clock."""
         session = self.config.pluginmanager.get_plugin("pytest-benchmark")
         save = session and (session.save or session.autosave)
-        if not session or not session.disabled or xdist_workers(self.config) == 0 or not (save or session.json):
+        if not session or not session.disabled or self.settings.workers == 0 or not (save or session.json):
             return
         from fashionclasstic.reporting.benchmark_json import benchmark_document, write_benchmark_json
 
@@ -305,74 +300,3 @@ class ResultsSession:
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         if self.report_error:
             terminalreporter.write_line(f"report not written: {self.report_error}", red=True)
-
-
-def threads_used(config: pytest.Config, settings: Settings) -> int:
-    """The CPU threads each model was given: ``--fc-threads``, else the cores per xdist worker."""
-    return settings.threads or max(1, (os.cpu_count() or 1) // max(1, xdist_workers(config)))
-
-
-def xdist_workers(config: pytest.Config) -> int:
-    """How many xdist workers ran the cases (0: no xdist)."""
-    value = config.getoption("numprocesses", None)
-    if isinstance(value, int):
-        return value
-    if value in ("auto", "logical"):
-        return os.cpu_count() or 1
-    try:
-        return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
-    except ValueError:
-        return 0
-
-
-def package_versions() -> dict[str, str | None]:
-    """Installed versions of what a result depends on (``None``: not installed)."""
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def memory_bytes() -> int | None:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as lines:
-            for line in lines:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def suite_info() -> dict:
-    """The suite's own version, and its commit when it runs from a checkout (editable install)."""
-    import fashionclasstic
-
-    package = Path(fashionclasstic.__file__).resolve().parent
-    info = {"version": fashionclasstic.__version__, "commit": None, "dirty": None}
-    try:
-        top = subprocess.run(["git", "-C", str(package), "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        if Path(top, "fashionclasstic", "__init__.py").resolve() == package / "__init__.py":
-            info["commit"] = subprocess.run(["git", "-C", top, "rev-parse", "HEAD"], capture_output=True,
-                                            text=True, timeout=10, check=True).stdout.strip()
-            info["dirty"] = bool(subprocess.run(["git", "-C", top, "status", "--porcelain", "--untracked-files=no"],
-                                                capture_output=True, text=True, timeout=10).stdout.strip())
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return info
-
-
-def commit_info(config: pytest.Config) -> dict:
-    """pytest-benchmark's commit information (``id``, ``dirty``, ``branch``) as ``commit``/``dirty``."""
-    hook = getattr(config.hook, "pytest_benchmark_generate_commit_info", None)
-    try:
-        info = dict(hook(config=config)) if hook is not None else {}
-    except Exception as exc:  # noqa: BLE001 - no git, or not a checkout: the run goes on
-        log.debug("no commit information: %s", exc)
-        info = {}
-    commit = info.get("id") if info.get("id") not in (None, "unknown") else None
-    return {"commit": commit, "dirty": info.get("dirty") if commit else None, "branch": info.get("branch")}

@@ -19,6 +19,7 @@ from fashionclasstic.data import SOURCES
 from fashionclasstic.durations import parse_shard
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models import ModelContext, list_models
+from fashionclasstic.plugin.environment import threads_per_worker, xdist_workers
 from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 
 OPTIONS = {  # --fc-<name>: (help, ini default)
@@ -73,6 +74,7 @@ class Settings:
     write_report: bool
     shard: tuple[int, int] | None = None  # (K, N): run shard K of N
     durations: str | None = None  # the saved run --fc-shard balances by
+    workers: int = 0  # xdist workers (0: serial)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -102,13 +104,10 @@ class Settings:
             download=False if config.getoption("fc_no_download") else None,
             write_report=write_report,
             shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
-            durations=value("fc_durations"))
+            durations=value("fc_durations"), workers=xdist_workers(config))
 
     def threads_per_worker(self) -> int:
-        if self.threads:
-            return self.threads
-        workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-        return max(1, (os.cpu_count() or 1) // workers)
+        return threads_per_worker(self.threads, self.workers)
 
     def context(self) -> ModelContext:
         return ModelContext(seed=self.seed, threads=self.threads_per_worker(), weights_dir=self.weights_dir)
