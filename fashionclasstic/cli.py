@@ -13,9 +13,9 @@ DESCRIPTIONS = {
     "compare": "Compare saved runs, the first being the baseline. RUN is a results.json, a run directory, a run "
                "id under --runs-dir, 'latest', a pytest-benchmark JSON file, or a pytest-benchmark run number "
                "such as 0003 (searched under --storage).",
-    "history": "Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
+    "trends": "Read every saved run (results.json under --runs-dir, pytest-benchmark JSON under --storage), "
                "group them by profile and machine fingerprint, print each model's history, find steps "
-               "(sustained shifts beyond the noise) and write history.html with a chart per metric.",
+               "(sustained shifts beyond the noise) and write trends.html with a chart per metric.",
     "ab": "Benchmark two revisions on this machine, interleaved (BASE, HEAD, BASE, HEAD, ... one pytest session "
           "each, seeds SEED..SEED+REPEATS-1), save each side as a run and judge HEAD against BASE with compare's "
           "rules. BASE is checked out into a temporary git worktree of the repository you are in; HEAD is the "
@@ -86,12 +86,12 @@ def cmd_ab(args: argparse.Namespace) -> int:
               out=args.out)
 
 
-def cmd_history(args: argparse.Namespace) -> int:
+def cmd_trends(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.history import history
+    from fashionclasstic.reporting.trends import trends
 
-    return history(Path(args.runs_dir), Path(args.storage), args.models, Path(args.out) if args.out else None,
+    return trends(Path(args.runs_dir), Path(args.storage), args.models, Path(args.out) if args.out else None,
                    args.fail_on)
 
 
@@ -218,15 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(report, storage=False)
     report.set_defaults(run=cmd_report)
 
-    hist = commands.add_parser("history", help="every saved run per profile and machine, in time order, with steps",
-                               description=DESCRIPTIONS["history"])
+    hist = commands.add_parser("trends", aliases=["history"], description=DESCRIPTIONS["trends"],
+                               help="every saved run per profile and machine, in time order, with steps "
+                                    "('history' is its old name)")
     add_run_options(hist)
     hist.add_argument("--models", default="*", metavar="PATTERN", help="glob pattern of model names")
-    hist.add_argument("--out", metavar="DIR", help="where history.html and the charts go (default RUNS_DIR/history)")
+    hist.add_argument("--out", metavar="DIR", help="where trends.html and the charts go (default RUNS_DIR/trends)")
     hist.add_argument("--fail-on", metavar="RULES",
                       help="exit 1 when the latest runs sit behind a step to worse beyond these limits, "
                            "e.g. accuracy:0.5,train_time:25%%")
-    hist.set_defaults(run=cmd_history)
+    hist.set_defaults(run=cmd_trends)
 
     thresholds = commands.add_parser("thresholds", help="write accuracy gates from a saved run's mean and spread",
                                      description=DESCRIPTIONS["thresholds"])

@@ -14,8 +14,8 @@ import pytest
 from fashionclasstic.cli import main
 from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.history import history
 from fashionclasstic.reporting.publishers import Report, results_document
+from fashionclasstic.reporting.trends import trends
 
 ZEN4 = {"fingerprint": "aaaa000000000001", "cpu": "AMD EPYC 9R14 (Zen 4)", "cores": 2, "threads": 2, "node": "ci-1"}
 ZEN3 = {"fingerprint": "bbbb000000000002", "cpu": "AMD EPYC 7R13 (Zen 3)", "cores": 2, "threads": 2, "node": "ci-2"}
@@ -215,7 +215,7 @@ def test_two_machines_are_shown_per_model_and_kept_apart_by_history(tmp_path, ca
     page = (merged_dir / "index.html").read_text()
     assert "[bbbb000000000002]" in page and "[aaaa000000000001]" in page
 
-    assert history(runs_dir, tmp_path / "none", out=tmp_path / "history", fail_on="train_time:25%") == 1
+    assert trends(runs_dir, tmp_path / "none", out=tmp_path / "trends", fail_on="train_time:25%") == 1
     printed = capsys.readouterr().out
     assert "== smoke on machine aaaa000000000001: 4 runs" in printed
     assert "== smoke on machine bbbb000000000002: 4 runs" in printed

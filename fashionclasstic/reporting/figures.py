@@ -198,7 +198,7 @@ def write_exploration(dataset, out_dir: Path, seed: int = 0) -> list[Path]:
     ]
 
 
-def history_figure(series: dict[str, list[float | None]], run_labels: Sequence[str], steps: dict[str, int],
+def trends_figure(series: dict[str, list[float | None]], run_labels: Sequence[str], steps: dict[str, int],
                    y_label: str, title: str, path: Path, log_scale: bool = False) -> Path:
     """One metric across runs (oldest left), a line per model; a step is a dashed vertical line
     before the first run after it, in the model's colour."""

@@ -1,5 +1,6 @@
-"""Histories: every saved run, grouped by profile and machine, in time order; steps found and
-named; charts; and a gate on the latest runs.
+"""Trends across runs: every saved run, grouped by profile and machine, in time order; steps
+found and named; charts; and a gate on the latest runs. ("History" is a model's per-epoch
+training curves, :attr:`CaseRecord.history`; this is the other thing.)
 
 A step is a sustained shift between the runs before and after a point, larger than the noise
 within them (:func:`fashionclasstic.stats.find_step`, after asv's step detection). Times are
@@ -166,27 +167,27 @@ def write_charts(group: Group, found: list[Found], out: Path) -> list[tuple[str,
         series = {m: [getattr(run.models[m], metric) if m in run.models else None for run in group.runs]
                   for m in models}
         steps = {item.model: item.step.index for item in found if item.metric == metric}
-        path = out / f"history_{group.slug}_{metric}.png"
-        figures.history_figure(series, labels, steps, label, f"{label}: {group.name}", path, log_scale)
+        path = out / f"trends_{group.slug}_{metric}.png"
+        figures.trends_figure(series, labels, steps, label, f"{label}: {group.name}", path, log_scale)
         charts.append((label, path))
     return charts
 
 
-def history_page(sections: list[tuple[Group, list[Found], list[tuple[str, Path]]]], out: Path) -> str:
-    body = ["<h1>FashionClasstic history</h1>"]
+def trends_page(sections: list[tuple[Group, list[Found], list[tuple[str, Path]]]], out: Path) -> str:
+    body = ["<h1>FashionClasstic trends</h1>"]
     for group, found, charts in sections:
         body.append(f"<h2>{html.escape(group.name)}: {len(group.runs)} runs</h2>")
         body.append("<ul>" + "".join(f"<li>{html.escape(item.text())}</li>" for item in found)
                     + "</ul>" if found else "<p>No step: the history is flat within its noise.</p>")
         body += [f'<figure><img src="{html.escape(path.relative_to(out).as_posix())}" alt="{html.escape(label)}">'
                  f"<figcaption>{html.escape(label)}</figcaption></figure>" for label, path in charts]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>FashionClasstic history</title>"
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>FashionClasstic trends</title>"
             "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px}img{max-width:100%}"
             "</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def history(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: str = "*", out: Path | None = None,
-            fail_on: str | None = None, echo=print) -> int:
+def trends(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: str = "*", out: Path | None = None,
+           fail_on: str | None = None, echo=print) -> int:
     """Print every group's tables and steps, write the charts and page; 1 when ``fail_on``
     finds the latest runs behind a step, else 0."""
     rules = parse_fail_on(fail_on) if fail_on else []  # a bad spec fails before any file is read
@@ -195,7 +196,7 @@ def history(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: st
     if not groups:
         raise ConfigError(f"no saved run under {runs_dir} nor {storage} holds a model matching {models!r} "
                           f"(run the benchmarks first)")
-    out = Path(out or Path(runs_dir) / "history")
+    out = Path(out or Path(runs_dir) / "trends")
     sections, broken = [], []
     for group in groups:
         echo(f"== {group.name}: {len(group.runs)} runs, oldest first")
@@ -207,10 +208,10 @@ def history(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: st
         broken += failures(found, rules)
         sections.append((group, found, write_charts(group, found, out)))
         echo("")
-    atomic_write_text(out / "history.html", history_page(sections, out))
+    atomic_write_text(out / "trends.html", trends_page(sections, out))
     for note in notes:
         echo(f"note: {note}")
-    echo(f"history: {out / 'history.html'}")
+    echo(f"trends: {out / 'trends.html'}")
     if broken:
         for line in broken:
             echo(f"FAIL {line}")
