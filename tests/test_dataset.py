@@ -49,5 +49,8 @@ def test_validation_split_is_stratified_disjoint_and_memoised():
     assert np.bincount(validation.y).tolist() == [10] * 10
     rows = {row.tobytes() for row in x}
     assert not any(row.tobytes() in rows for row in validation.x)
-    assert data.validation_split(0.1, seed=0)[2].x is not validation.x  # fancy-indexed views
+    again = data.validation_split(0.1, seed=0)
+    np.testing.assert_array_equal(again[2].y, validation.y)  # the same split, from the memo
     assert len(data._validation_splits) == 1
+    other = data.validation_split(0.1, seed=1)[2].x
+    assert {row.tobytes() for row in other} != {row.tobytes() for row in validation.x}  # the seed matters
