@@ -23,3 +23,8 @@ class ModelUnavailable(FashionClassticError):
 
     The message is one line that says what is missing and how to provide it.
     """
+
+
+class WeightsError(FashionClassticError):
+    """Pretrained weights are there but unreadable or do not fit the network: fail, naming
+    the file and what to reinstall (a skip would hide a broken installation)."""
