@@ -82,6 +82,11 @@ def build_classifier(params, torch, state: dict | None):
     network = build_efficientnet(torch, params["image_size"], state)
     network._fc = torch.nn.Linear(network._fc.in_features, 10)
     network._dropout.p = params["dropout"]
+    for module in network.modules():
+        # The definition keeps TensorFlow's 0.99 (torch's 0.01): ImageNet's (or a random
+        # init's) moving statistics would outlast a short fine-tuning and skew evaluation.
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = params["bn_momentum"]
     freeze([network._conv_stem, network._bn0, *network._blocks[:params["freeze_blocks"]]])
     return input_adapter(torch, network, params["image_size"], IMAGENET)
 
@@ -104,11 +109,11 @@ class EfficientNetClassifier(TorchClassifier):
         self.state = None
 
 
-PARAMS = dict(TRAINING_DEFAULTS, image_size=32, dropout=0.2, freeze_blocks=0, epochs=4, batch_size=128,
+PARAMS = dict(TRAINING_DEFAULTS, image_size=32, dropout=0.2, bn_momentum=0.1, freeze_blocks=0, epochs=4, batch_size=128,
               learning_rate=1e-3, weight_decay=0.01, label_smoothing=0.1, flip=True, warmup_epochs=0.3, tta=True,
               predict_batch_size=500)
-PROFILES = {"smoke": {"epochs": 1, "batch_size": 64, "warmup_epochs": 0.1}, "full": {}}
-TINY = {"epochs": 1, "batch_size": 50, "warmup_epochs": 0}
+PROFILES = {"smoke": {"epochs": 2, "batch_size": 64, "warmup_epochs": 0.2}, "full": {}}
+TINY = {"epochs": 1, "batch_size": 100, "warmup_epochs": 0, "freeze_blocks": 16}  # backward through the head only
 
 
 @register_model("efficientnet_lite0", family="convolutional network", framework="torch", requires=REQUIRES,
