@@ -28,3 +28,8 @@ class ModelUnavailable(FashionClassticError):
 class ModelError(FashionClassticError):
     """A model broke the protocol the suite needs (its predictions, its input, an optional
     method that failed): that model's failure, in one line that names it and says what to do."""
+
+
+class WeightsError(FashionClassticError):
+    """Pretrained weights are there but unreadable or do not fit the network: fail, naming
+    the file and what to reinstall (a skip would hide a broken installation)."""

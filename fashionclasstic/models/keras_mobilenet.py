@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fashionclasstic.errors import ModelUnavailable
 from fashionclasstic.models.keras_support import TRAINING_DEFAULTS, KerasClassifier
-from fashionclasstic.models.pretrained import first_existing, host_reachable, keras_cache_dir
+from fashionclasstic.models.pretrained import SIGNED_UNIT, first_existing, host_reachable, keras_cache_dir
 from fashionclasstic.models.registry import register_model
 
 WEIGHTS_HOST = "storage.googleapis.com"
@@ -43,7 +43,8 @@ def build_mobilenet(params, keras, weights):
     x = layers.Reshape((28, 28, 1))(inputs)
     x = layers.Resizing(size, size, interpolation="bilinear")(x)
     x = layers.Concatenate()([x, x, x])
-    x = layers.Rescaling(2.0, offset=-1.0)(x)  # [0, 1] -> [-1, 1], MobileNetV2's input range
+    scale, offset = SIGNED_UNIT.scale_offset()  # [0, 1] -> [-1, 1], MobileNetV2's input range
+    x = layers.Rescaling(scale, offset=offset)(x)
     base = keras.applications.MobileNetV2(input_shape=(size, size, 3), alpha=params["alpha"],
                                           include_top=False, weights=weights)
     for layer in base.layers:

@@ -11,33 +11,16 @@ import os
 from pathlib import Path
 
 from fashionclasstic.errors import ModelUnavailable
-from fashionclasstic.models.pretrained import host_reachable
+from fashionclasstic.models.pretrained import IMAGENET, InputStatistics, host_reachable, input_adapter
 from fashionclasstic.models.registry import register_model
 from fashionclasstic.models.torch_support import TRAINING_DEFAULTS, TorchClassifier
 
 HUB_HOST = "huggingface.co"
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+FASHION_MNIST = InputStatistics(mean=(0.2860,), std=(0.3530,))
 
 
-def image_classifier(torch, model, image_size: int, channels: int, mean, std):
-    """Wrap a transformers image classifier so it takes ``(n, 1, 28, 28)`` images in [0, 1]."""
-
-    class FashionInput(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-            self.register_buffer("mean", torch.tensor(mean[:channels]).view(1, -1, 1, 1))
-            self.register_buffer("std", torch.tensor(std[:channels]).view(1, -1, 1, 1))
-
-        def forward(self, images):
-            if images.shape[-1] != image_size:
-                images = torch.nn.functional.interpolate(images, size=(image_size, image_size),
-                                                         mode="bilinear", align_corners=False)
-            images = images.expand(-1, channels, -1, -1)
-            return self.model(pixel_values=(images - self.mean) / self.std).logits
-
-    return FashionInput()
+def logits_of(model, pixels):
+    return model(pixel_values=pixels).logits
 
 
 def resolve_pretrained(name: str, weights_dir: Path | None) -> tuple[str, bool]:
@@ -69,7 +52,7 @@ def build_pretrained_deit(params, torch, where: str, local_only: bool):
     model = AutoModelForImageClassification.from_pretrained(
         where, num_labels=10, ignore_mismatched_sizes=True, local_files_only=local_only)
     config = model.config
-    return image_classifier(torch, model, config.image_size, config.num_channels, IMAGENET_MEAN, IMAGENET_STD)
+    return input_adapter(torch, model, config.image_size, IMAGENET, config.num_channels, logits_of)
 
 
 def build_scratch_deit(params, torch):
@@ -88,7 +71,7 @@ def build_scratch_deit(params, torch):
     with torch.no_grad():
         for tensor in (embeddings.position_embeddings, embeddings.cls_token, embeddings.distillation_token):
             torch.nn.init.trunc_normal_(tensor, std=0.02)
-    return image_classifier(torch, model, 28, 1, (0.2860,), (0.3530,))
+    return input_adapter(torch, model, 28, FASHION_MNIST, 1, logits_of)
 
 
 @register_model("deit", family="vision transformer", framework="torch", requires=("torch", "transformers"),
