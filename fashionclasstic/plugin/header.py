@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fashionclasstic.durations import REGISTRY, expected_seconds
+from fashionclasstic.durations import NO_ESTIMATE, REGISTRY, expected_seconds
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.plugin.machines import this_machine
 from fashionclasstic.plugin.settings import Settings
@@ -25,6 +25,10 @@ def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
         expected = expected_seconds(settings.models, settings.profile.name, settings.repeats,
                                     fingerprint=this_machine(config, settings).get("fingerprint"))
         note = f"; {REFERENCE_NOTE}" if REGISTRY in expected.origins.values() else ""
+        if set(expected.origins.values()) == {NO_ESTIMATE}:
+            lines.append("fashionclasstic: expected duration unknown (no saved run of this machine, no registry "
+                         "estimate for these models)")
+            return lines
         lines.append(f"fashionclasstic: expected about {duration_text(expected.total)} of training and inference "
                      f"(from {expected.source_text()}{note})")
     return lines
