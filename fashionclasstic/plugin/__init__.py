@@ -1,7 +1,7 @@
 """The pytest plugin: options and hooks only, registered through the ``pytest11`` entry point.
 
 The jobs live beside it: :mod:`.settings` reads the options, :mod:`.fixtures` provides the
-data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress,
+data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress, :mod:`.header` says what a run will cost,
 :mod:`.session` collects and writes the results, :mod:`.scheduling` keeps a model on one
 xdist worker, and :mod:`.hookspec` lets other plugins extend the suite. It knows the
 registry and the case protocol, never any one model.
@@ -26,6 +26,7 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
     fc_thresholds,
     settings_key,
 )
+from fashionclasstic.plugin.header import RunHeader
 from fashionclasstic.plugin.interrupts import InterruptHandler
 from fashionclasstic.plugin.live import LiveProgress
 from fashionclasstic.plugin.machines import this_machine
@@ -59,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
     interrupts = config.stash[interrupts_key] = InterruptHandler()
     interrupts.install()  # SIGTERM and Ctrl-C end the run as an interruption (exit 2)
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
+        config.pluginmanager.register(RunHeader(config, settings), "fashionclasstic-header")
         config.pluginmanager.register(ResultsSession(config, settings, interrupts), "fashionclasstic-results")
     config.pluginmanager.register(LiveProgress(config), "fashionclasstic-progress")
 
@@ -82,12 +84,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     from fashionclasstic.plugin.scheduling import model_scheduler
 
     return model_scheduler(config, log)
-
-
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    from fashionclasstic.plugin.header import header_lines
-
-    return header_lines(config, config.stash[settings_key])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -1,5 +1,7 @@
 """The run header: what will run, on what, so that nobody is surprised by the cost or the
-numbers (pytest's ``pytest_report_header``, printed before collection)."""
+numbers. Printed once the benchmark cases are collected (on the xdist controller, once the
+workers say what they collected), and not at all in a session without any, such as the unit
+tests."""
 
 from __future__ import annotations
 
@@ -9,20 +11,45 @@ from fashionclasstic.durations import NO_ESTIMATE, REGISTRY, expected_seconds
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.plugin.machines import this_machine
 from fashionclasstic.plugin.settings import Settings
+from fashionclasstic.records import parse_case_name
 
 # Where the registry's estimates come from, and how far another CPU was seen to stray from them.
 REFERENCE_NOTE = ("registry estimates are from 2 cores of an AMD EPYC Zen 4 (AVX-512 BF16); 2 AVX2-only Zen 3 "
                   "cores took 1.6-2.75x as long")
 
 
-def header_lines(config: pytest.Config, settings: Settings) -> list[str]:
+class RunHeader:
+    """The header as a plugin of the controller (or of a serial run)."""
+
+    def __init__(self, config: pytest.Config, settings: Settings):
+        self.config, self.settings, self.shown = config, settings, False
+
+    def pytest_report_collectionfinish(self, config: pytest.Config, items: list[pytest.Item]) -> list[str] | None:
+        models = [item.callspec.params["fc_model"] for item in items
+                  if "fc_model" in getattr(getattr(item, "callspec", None), "params", {})]
+        if not models:
+            return None
+        self.shown = True
+        return header_lines(config, self.settings, list(dict.fromkeys(models)))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        models = [case[1] for case in map(parse_case_name, ids) if case and case[1] in self.settings.models]
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if models and not self.shown and reporter is not None:
+            self.shown = True
+            for line in header_lines(self.config, self.settings, list(dict.fromkeys(models))):
+                reporter.write_line(line)
+
+
+def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -> list[str]:
     caps = capabilities()
     precision = "bfloat16 where it is faster (timed per model)" if caps.native_bf16 else "float32"
-    lines = [f"fashionclasstic: profile {settings.profile.name}, {len(settings.models)} models, "
+    lines = [f"fashionclasstic: profile {settings.profile.name}, {len(models)} models, "
              f"seed {settings.seed}, repeats {settings.repeats}, {settings.threads_per_worker()} threads per worker",
              f"fashionclasstic: CPU vector ISA {caps.isa}; networks train in {precision}: {caps.reason}"]
-    if settings.models:
-        expected = expected_seconds(settings.models, settings.profile.name, settings.repeats,
+    if models:
+        expected = expected_seconds(models, settings.profile.name, settings.repeats,
                                     fingerprint=this_machine(config, settings).get("fingerprint"))
         note = f"; {REFERENCE_NOTE}" if REGISTRY in expected.origins.values() else ""
         if set(expected.origins.values()) == {NO_ESTIMATE}:
