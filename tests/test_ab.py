@@ -67,11 +67,16 @@ def project(tmp_path, official_data_dir, monkeypatch):
 PYTEST_OPTIONS = ["--", "--fc-import", "my_models.py", "--fc-models", "slow_centroid", "--fc-profile", "smoke"]
 
 
+def ab_judged(capsys, base: str, head: str, repeats: int, out: str) -> tuple[int, str]:
+    """``ab`` with the rules of the acceptance (time +25%, accuracy 1 point): status and output."""
+    status = main(["ab", base, head, "--repeats", str(repeats), "--out", out,
+                   "--fail-on", "train_time:25%,accuracy:1", *PYTEST_OPTIONS])
+    return status, capsys.readouterr().out
+
+
 @pytest.mark.e2e
 def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys):
-    status = main(["ab", "HEAD~1", "HEAD", "--repeats", "2", "--out", "ab-run",
-                   "--fail-on", "train_time:25%,accuracy:1", *PYTEST_OPTIONS])
-    out = capsys.readouterr().out
+    status, out = ab_judged(capsys, "HEAD~1", "HEAD", 2, "ab-run")
     assert status == 1, out
     fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
     assert any("slow_centroid: train_time grew" in line for line in fails), out
@@ -89,9 +94,7 @@ def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys
 
 @pytest.mark.e2e
 def test_two_identical_revisions_pass_the_same_rules(project, capsys):
-    status = main(["ab", "HEAD", "HEAD", "--repeats", "1", "--out", "ab-same",
-                   "--fail-on", "train_time:25%,accuracy:1", *PYTEST_OPTIONS])
-    out = capsys.readouterr().out
+    status, out = ab_judged(capsys, "HEAD", "HEAD", 1, "ab-same")
     assert status == 0, out
     assert "no regression" in out
 

@@ -1,7 +1,8 @@
 """The pytest plugin: options and hooks only, registered through the ``pytest11`` entry point.
 
 The jobs live beside it: :mod:`.settings` reads the options, :mod:`.fixtures` provides the
-data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress, :mod:`.header` says what a run will cost,
+data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress,
+:mod:`.header` says what a run will cost,
 :mod:`.session` collects and writes the results, :mod:`.scheduling` keeps a model on one
 xdist worker, and :mod:`.hookspec` lets other plugins extend the suite. It knows the
 registry and the case protocol, never any one model.
