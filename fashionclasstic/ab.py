@@ -180,7 +180,7 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
         runs = []
         for side in sides:
             records, info = combine_rounds(rounds[side.name], side.label, options)
-            directory = write_report(records, info, target / side.name)
+            directory = write_report(records, info, target / side.name, results_only=True)  # figures: on demand
             run = read_run(directory / RESULTS_FILE)
             run.label = side.label
             runs.append(run)
@@ -194,8 +194,8 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
                 pass
         shutil.rmtree(scratch, ignore_errors=True)
     echo(render(runs))
-    echo(f"\nruns: {target / sides[0].name} and {target / sides[1].name} (python -m fashionclasstic compare/report "
-         f"read them)")
+    echo(f"\nruns: {target / sides[0].name} and {target / sides[1].name} (python -m fashionclasstic compare reads "
+         f"them; python -m fashionclasstic report draws their figures)")
     if not rules:
         return 0
     broken, notes = violations(runs, rules)

@@ -21,18 +21,32 @@ RUN_SLOW = os.environ.get("FASHIONCLASSTIC_SLOW_TESTS") == "1"
 
 
 SESSION_FIXTURES = {"pytester", "bench_session"}
+NETWORK_FRAMEWORKS = {"keras", "torch"}
+
+
+def trains_a_network(item) -> bool:
+    """The contract run over a model that a deep-learning framework trains."""
+    from fashionclasstic.models import get_model_spec
+
+    name = getattr(item, "callspec", None) and item.callspec.params.get("name")
+    return ("test_contract.py" in item.nodeid and isinstance(name, str)
+            and get_model_spec(name).framework in NETWORK_FRAMEWORKS)
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that starts its own pytest session is an end-to-end test (``-m "not e2e"`` skips
-    them). Tests marked ``slow`` (variants of a fast test that cost a subprocess run each) are
-    skipped unless ``FASHIONCLASSTIC_SLOW_TESTS=1``, so the unit tests stay under 2 minutes."""
+    """End to end (``e2e``; ``-m "not e2e"`` skips them, CI runs them): a test that starts its
+    own pytest session, or trains a framework's network (marked in its module, or the contract
+    over such a model). Tests marked ``slow`` (variants of a fast test that cost a subprocess run
+    each) are skipped unless ``FASHIONCLASSTIC_SLOW_TESTS=1``, so the unit tests stay under 2 minutes."""
     skip = pytest.mark.skip(reason="a slow variant: set FASHIONCLASSTIC_SLOW_TESTS=1 to run it")
     for item in items:
-        if SESSION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SESSION_FIXTURES & set(getattr(item, "fixturenames", ())) or trains_a_network(item):
             item.add_marker(pytest.mark.e2e)
         if "slow" in item.keywords and not RUN_SLOW:
             item.add_marker(skip)
+    # The long tests first, so that under xdist the short ones fill the gaps at the end (the
+    # longest-first rule).
+    items.sort(key=lambda item: "e2e" not in item.keywords)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -106,19 +120,48 @@ from fashionclasstic import register_model
 from fashionclasstic.models import SklearnClassifier
 
 
-@register_model("centroid", family="prototype", framework="scikit-learn")
+@register_model("centroid", family="prototype", framework="scikit-learn", min_accuracy={"smoke": 0.6})
 def centroid(params, context):
     """Nearest class mean: a user's own model, trained in a blink."""
     from sklearn.neighbors import NearestCentroid
     return SklearnClassifier(estimator=NearestCentroid())
+
+
+@register_model("centroid_twin", family="prototype", framework="scikit-learn", min_accuracy={"smoke": 0.6})
+def centroid_twin(params, context):
+    """A second model as quick, where a test needs two."""
+    from sklearn.neighbors import NearestCentroid
+    return SklearnClassifier(estimator=NearestCentroid(shrink_threshold=0.1))
 '''
 
 
+def session_with(conftest: str = "", **plugins: str):
+    """A module's ``suite`` fixture: a :func:`bench_session` holding ``conftest`` (models a
+    user registers in a conftest) and plugin modules (``name=source``, loaded with ``-p name``)."""
+
+    @pytest.fixture
+    def suite(bench_session):
+        if conftest:
+            bench_session.makeconftest(conftest)
+        if plugins:
+            bench_session.makepyfile(**plugins)
+        return bench_session
+
+    return suite
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One suite cache for the sessions the tests start: the parsed arrays are written once
+    (not the user's cache; the tests of the cache itself use their own)."""
+    return tmp_path_factory.mktemp("fashionclasstic-cache")
+
+
 @pytest.fixture
-def bench_session(pytester, official_data_dir, tmp_path, monkeypatch):
+def bench_session(pytester, official_data_dir, shared_cache, monkeypatch):
     """A throw-away pytest session holding the suite's benchmark cases and the real data
     (``.data_dir``); a test adds the conftest or plugin module that registers its models."""
-    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(shared_cache))
     for variable in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(variable, raising=False)  # when the unit tests themselves run under xdist
     shutil.copy(REPO / "benchmarks" / "test_models.py", pytester.path / "test_models.py")

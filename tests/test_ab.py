@@ -44,7 +44,7 @@ def git(repo, *args):
 
 
 @pytest.fixture
-def project(tmp_path, official_data_dir, monkeypatch):
+def project(tmp_path, official_data_dir, shared_cache, monkeypatch):
     """A user's project in git: BASE sleeps 0.3 s in fit, HEAD sleeps 0.6 s and gets 3% more wrong."""
     repo = tmp_path / "project"
     repo.mkdir()
@@ -58,7 +58,7 @@ def project(tmp_path, official_data_dir, monkeypatch):
     git(repo, "commit", "-qam", "slower and worse")
     monkeypatch.chdir(repo)
     monkeypatch.setenv("FASHIONCLASSTIC_DATA", str(official_data_dir))
-    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(shared_cache))
     for variable in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(variable, raising=False)
     return repo

@@ -65,7 +65,7 @@ def test_each_careless_model_gets_its_own_verdict_and_the_suite_model_keeps_its_
     report = bench_session.path / "report"
     result = bench_session.runpytest_subprocess(
         "-p", "careless_models", f"--fc-data-dir={bench_session.data_dir}", "--fc-profile=smoke",
-        f"--fc-report-dir={report}",
+        f"--fc-report-dir={report}", "--fc-no-figures",
         # each model after a careless one; plain (no close) right before the suite's model
         "--fc-models=mutator,bad_close,no_return,probabilities,float_labels,plain,decision_tree", timeout=240)
     output = result.stdout.str()

@@ -12,6 +12,7 @@ import pytest
 from fashionclasstic.data import Validation
 from fashionclasstic.errors import ConfigError, ModelUnavailable
 from fashionclasstic.models import ModelContext, create_model, keras_mobilenet, torch_deit
+from fashionclasstic.models.contract import tiny_images
 
 CONTEXT = ModelContext(seed=0, threads=1)
 TRAINING = {"epochs": 2, "batch_size": 32, "warmup_epochs": 0}
@@ -19,17 +20,8 @@ TRAINING = {"epochs": 2, "batch_size": 32, "warmup_epochs": 0}
 
 @pytest.fixture(scope="module")
 def tiny():
-    """200 train / 60 validation / 50 test images of two simple, learnable shapes."""
-    rng = np.random.default_rng(0)
-
-    def images(n):
-        labels = np.arange(n) % 10
-        x = rng.random((n, 28, 28), dtype=np.float32) * 0.2
-        for i, label in enumerate(labels):
-            x[i, label * 2:label * 2 + 8, 4:24] += 0.8  # a bar whose height encodes the class
-        return np.clip(x, 0, 1), labels
-
-    (x, y), (xv, yv), (xt, yt) = images(200), images(60), images(50)
+    """200 train / 60 validation / 50 test images the contract uses: learnable in a few steps."""
+    (x, y), (xv, yv), (xt, yt) = tiny_images(200, seed=0), tiny_images(60, seed=1), tiny_images(50, seed=2)
     return x, y, Validation(xv, yv), xt, yt
 
 
@@ -47,6 +39,7 @@ def check_fitted(model, tiny, epochs=2):
     return predictions
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name, overrides", [
     ("dnn", {"units": (32,), "dropout": 0.1}),
     ("cnn_rnn", {"filters": (4, 8), "units": 8, "cell": "lstm"}),
@@ -78,6 +71,7 @@ def test_an_unknown_keras_optimizer_is_one_clear_message_before_training():
         create_model("dnn", CONTEXT, "smoke", optimizer="adam")
 
 
+@pytest.mark.e2e
 def test_early_stopping_keeps_the_best_epoch(tiny):
     pytest.importorskip("torch")
     model = create_model("deit_scratch", CONTEXT, "smoke", patch_size=7, hidden_size=16, layers=1, heads=2,
@@ -89,6 +83,7 @@ def test_early_stopping_keeps_the_best_epoch(tiny):
     assert ran == 6 or ran - model.best_epoch == 1
 
 
+@pytest.mark.e2e
 def test_deit_scratch_trains_and_predicts(tiny):
     pytest.importorskip("transformers")
     model = create_model("deit_scratch", CONTEXT, "smoke", patch_size=7, hidden_size=32, layers=1, heads=2,
@@ -97,6 +92,7 @@ def test_deit_scratch_trains_and_predicts(tiny):
     assert model.describe()["patch_size"] == 7
 
 
+@pytest.mark.e2e
 def test_deit_fine_tuning_path_on_a_tiny_random_checkpoint(tiny, tmp_path):
     """Save a tiny random DeiT where the real weights would be, then fine-tune it the real way."""
     pytest.importorskip("transformers")
@@ -113,6 +109,7 @@ def test_deit_fine_tuning_path_on_a_tiny_random_checkpoint(tiny, tmp_path):
     assert model.network.model.config.num_labels == 10  # a new 10-class head
 
 
+@pytest.mark.e2e
 def test_mobilenet_fine_tuning_path_on_tiny_random_weights(tiny, tmp_path):
     """Random MobileNetV2 weights saved under the file name Keras caches ImageNet's as."""
     pytest.importorskip("tensorflow")
@@ -126,7 +123,7 @@ def test_mobilenet_fine_tuning_path_on_tiny_random_weights(tiny, tmp_path):
     context = ModelContext(seed=0, threads=1, weights_dir=tmp_path)
     resolved = keras_mobilenet.resolve_imagenet_weights({**params}, context)
     assert resolved == str(tmp_path / name)
-    model = create_model("mobilenetv2", context, "smoke", **params, **{**TRAINING, "epochs": 1, "batch_size": 100},
+    model = create_model("mobilenetv2", context, "smoke", **params, **{**TRAINING, "epochs": 1, "batch_size": 200},
                          run_eagerly=True)
     check_fitted(model, tiny, epochs=1)
 
@@ -145,6 +142,7 @@ def test_missing_pretrained_weights_skip_with_one_line(monkeypatch, tmp_path):
         assert str(raised.value).startswith(expected) and "\n" not in str(raised.value)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name, overrides", [
     ("dnn", {"units": (32,), "dropout": 0.1}),
     ("deit_scratch", {"hidden_size": 16, "layers": 1, "heads": 2}),

@@ -85,7 +85,7 @@ def test_a_truncated_weights_file_is_one_line_naming_it_and_the_package(truncate
 
 def test_a_truncated_weights_file_ends_the_case_with_that_line_not_a_traceback(bench_session, truncated_weights):
     result = bench_session.runpytest_subprocess(
-        "-p", "no:randomly", f"--fc-data-dir={bench_session.data_dir}", "--fc-profile=smoke",
+        f"--fc-data-dir={bench_session.data_dir}", "--fc-profile=smoke",
         "--fc-models=efficientnet_lite0", f"--fc-weights-dir={truncated_weights.parent}", "--fc-no-report")
     assert result.ret == 1
     result.stdout.fnmatch_lines([f"*WeightsError: efficientnet_lite0: cannot read the ImageNet weights "

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import CENTROID_MODEL
+from tests.conftest import CENTROID_MODEL, session_with
 
 CRASHER = '''
 import os
@@ -25,15 +25,13 @@ def crasher(params, context):
 ''' + CENTROID_MODEL
 
 
-@pytest.fixture
-def suite(bench_session):
-    bench_session.makepyfile(crasher_models=CRASHER)
-    return bench_session
+suite = session_with(crasher_models=CRASHER)
 
 
 def run(suite, *args, timeout=240):
     return suite.runpytest_subprocess("-p", "crasher_models", f"--fc-data-dir={suite.data_dir}",
-                                      "--fc-profile=smoke", f"--fc-report-dir={suite.path / 'report'}", *args,
+                                      "--fc-profile=smoke", f"--fc-report-dir={suite.path / 'report'}",
+                                      "--fc-no-figures", *args,
                                       timeout=timeout)
 
 
@@ -42,7 +40,7 @@ def results(suite) -> dict:
 
 
 def test_a_crashing_worker_ends_its_model_only_and_the_run_ends_by_itself(suite):
-    result = run(suite, "-n", "2", "--fc-models=centroid,crasher,decision_tree")
+    result = run(suite, "-n", "2", "--fc-models=centroid,crasher,centroid_twin")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=4, failed=1, skipped=1)
     output = result.stdout.str()
@@ -50,18 +48,18 @@ def test_a_crashing_worker_ends_its_model_only_and_the_run_ends_by_itself(suite)
     models = {m["model"]: m for m in results(suite)["models"]}
     assert models["crasher"]["status"] == "crashed"
     assert "killed by SIGKILL" in models["crasher"]["reason"] and "test_train[crasher]" in models["crasher"]["reason"]
-    assert models["centroid"]["status"] == models["decision_tree"]["status"] == "passed"
+    assert models["centroid"]["status"] == models["centroid_twin"]["status"] == "passed"
     result.stdout.fnmatch_lines(["*crasher*crashed: worker gw* crashed (killed by SIGKILL)*"])
     assert results(suite)["run"]["complete"] is True
 
 
 def test_a_killed_serial_run_keeps_every_finished_model(suite):
-    result = run(suite, "--fc-models=centroid,decision_tree,crasher")
+    result = run(suite, "--fc-models=centroid,centroid_twin,crasher")
     assert result.ret == -9  # the process itself was killed
     saved = results(suite)
     assert saved["run"]["complete"] is False
     assert {m["model"]: m["status"] for m in saved["models"]} == {
-        "centroid": "passed", "decision_tree": "passed", "crasher": "not run"}
+        "centroid": "passed", "centroid_twin": "passed", "crasher": "not run"}
 
 
 def test_a_report_that_cannot_be_written_fails_the_run(suite, tmp_path):

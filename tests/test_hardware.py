@@ -76,6 +76,7 @@ def test_an_explicit_or_unknown_precision(monkeypatch):
         choose_precision(torch, torch.device("cpu"), "fp8")
 
 
+@pytest.mark.e2e
 def test_the_cnn_trains_in_float32_where_bf16_is_not_native(monkeypatch):
     """The forced "no native bf16" machine: the cnn's auto precision is float32, and says why."""
     pytest.importorskip("torch")

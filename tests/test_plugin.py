@@ -1,20 +1,14 @@
 """The pytest plugin, end to end, in throw-away pytest sessions (pytester)."""
 
+import json
 import shutil
 
 import pytest
 
-USER_CONFTEST = '''
-import numpy as np
-from fashionclasstic import register_model
-from fashionclasstic.models import BaseClassifier, SklearnClassifier
+from tests.conftest import CENTROID_MODEL, session_with
 
-
-@register_model("centroid", family="prototype", framework="scikit-learn", min_accuracy={"smoke": 0.6})
-def centroid(params, context):
-    """Nearest class mean: a user's own model."""
-    from sklearn.neighbors import NearestCentroid
-    return SklearnClassifier(estimator=NearestCentroid())
+USER_CONFTEST = CENTROID_MODEL + '''
+from fashionclasstic.models import BaseClassifier
 
 
 class Broken(BaseClassifier):
@@ -59,16 +53,13 @@ def pytest_fashionclasstic_publishers(publishers):
 '''
 
 
-@pytest.fixture
-def suite(bench_session):
-    """A pytest session holding the suite's benchmark module and a user's conftest."""
-    bench_session.makeconftest(USER_CONFTEST)
-    return bench_session
+suite = session_with(USER_CONFTEST)
 
 
-def run(suite, *args):
-    return suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}",
-                                      "--fc-profile=smoke", *args)
+def run(suite, *args, figures=False):
+    """A smoke session; without ``figures`` it writes the results files alone (seconds sooner)."""
+    return suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
+                                      *(() if figures else ("--fc-no-figures",)), *args)
 
 
 def test_a_model_registered_in_a_users_conftest_becomes_a_gated_case(suite):
@@ -80,18 +71,20 @@ def test_a_model_registered_in_a_users_conftest_becomes_a_gated_case(suite):
 
 def test_each_models_cases_run_back_to_back_and_its_model_is_closed_before_the_next(suite):
     suite.makeconftest(USER_CONFTEST + CLOSE_LOG)
-    result = run(suite, "--fc-models=centroid,decision_tree,centroid_logged", "-v")
+    result = run(suite, "--fc-models=centroid,centroid_twin,centroid_logged", "-v")
     result.assert_outcomes(passed=6)
     order = [line.split("::")[1].split()[0] for line in result.stdout.lines if "::test_" in line and "PASSED" in line]
-    assert order == ["test_train[centroid]", "test_inference[centroid]", "test_train[decision_tree]",
-                     "test_inference[decision_tree]", "test_train[centroid_logged]", "test_inference[centroid_logged]"]
+    assert order == ["test_train[centroid]", "test_inference[centroid]", "test_train[centroid_twin]",
+                     "test_inference[centroid_twin]", "test_train[centroid_logged]", "test_inference[centroid_logged]"]
     assert (suite.path / "closed.log").read_text() == "closed\n"
 
 
 def test_a_report_hook_adds_a_model_file(suite):
     suite.makeconftest(USER_CONFTEST + PUBLISHER_HOOK)
-    result = run(suite, "--fc-models=centroid", f"--fc-report-dir={suite.path / 'report'}")
+    result = run(suite, "--fc-models=centroid", f"--fc-report-dir={suite.path / 'report'}", figures=True)
     result.assert_outcomes(passed=2)
+    assert [line for line in result.stdout.lines if line.startswith("report: ")] == [
+        f"report: {(suite.path / 'report').resolve() / 'index.html'}"]
     assert float((suite.path / "report/models/centroid/accuracy.txt").read_text()) > 0.5
     assert "models/centroid/accuracy.txt" in (suite.path / "report/results.md").read_text()
 
@@ -155,20 +148,6 @@ def test_corrupted_archive_is_refused_before_any_training(suite, tmp_path):
     assert "passed" not in result.stdout.str()
 
 
-def test_xdist_keeps_each_model_on_one_worker_with_the_same_accuracy(suite):
-    serial = run(suite, "--fc-models=centroid,decision_tree")
-    parallel = run(suite, "--fc-models=centroid,decision_tree", "-n", "2")
-    serial.assert_outcomes(passed=4)
-    parallel.assert_outcomes(passed=4)
-
-    def accuracies(result):
-        return sorted(line.split()[1:5:3] for line in result.stdout.lines
-                      if " smoke " in line and ("centroid" in line or "decision_tree" in line))
-
-    assert accuracies(serial) == accuracies(parallel) and len(accuracies(serial)) == 2
-    parallel.stdout.fnmatch_lines(["*wall-clock*", "*wall-clock*"])
-
-
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_models_deselected_with_k_are_not_reported_as_not_run(suite, workers):
     result = run(suite, "--fc-models=centroid,decision_tree", "-k", "centroid", *workers)
@@ -181,17 +160,24 @@ def test_models_deselected_with_k_are_not_reported_as_not_run(suite, workers):
 def test_user_thresholds_add_to_the_suites_and_ungated_models_are_named(suite, tmp_path):
     user = tmp_path / "mine.toml"
     user.write_text("[decision_tree.smoke]\nmin_accuracy = 0.99\n")
-    result = run(suite, "--fc-models=decision_tree,random_forest,broken_free", f"--fc-thresholds={user}")
+    result = run(suite, "--fc-models=decision_tree,random_forest,broken_free", f"--fc-thresholds={user}",
+                 f"--fc-report-dir={tmp_path / 'report'}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*decision_tree: accuracy 0.7470 is below the minimum 0.9900*",
-                                 "*random_forest*0.8320*pass*passed*",
-                                 "ungated (no minimum accuracy for profile smoke*): broken_free"])
+    models = {m["model"]: m for m in json.loads((tmp_path / "report/results.json").read_text())["models"]}
+    tree, forest, free = models["decision_tree"], models["random_forest"], models["broken_free"]
+    assert (tree["status"], tree["gate"], tree["min_accuracy"]) == ("failed", "FAIL", 0.99)
+    assert tree["threshold_origin"] == str(user) and tree["accuracy"] < 0.99
+    assert f"decision_tree: accuracy {tree['accuracy']:.4f} is below the minimum 0.9900" in tree["reason"]
+    assert (forest["status"], forest["gate"]) == ("passed", "pass")  # the suite's own entry still holds
+    assert forest["threshold_origin"] != str(user) and 0 < forest["min_accuracy"] <= forest["accuracy"]
+    assert free["gate"] == "ungated" and free["min_accuracy"] is None
+    result.stdout.fnmatch_lines(["ungated (no minimum accuracy for profile smoke*): broken_free"])
 
 
-def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, official_data_dir, tmp_path,
+def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, official_data_dir, shared_cache,
                                                                          monkeypatch):
     """What a user does with the suite pip-installed: no checkout, their own models module."""
-    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(shared_cache))
     project = pytester.mkdir("myproject")
     (project / "my_models.py").write_text(USER_CONFTEST.replace("centroid", "my_centroid"))
     monkeypatch.chdir(project)

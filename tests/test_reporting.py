@@ -19,6 +19,7 @@ from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.records import SCHEMA_VERSION, CaseRecord, RunInfo
 from fashionclasstic.reporting import figures, files
 from fashionclasstic.reporting.publishers import rebuild_report, write_report
+from tests.conftest import CENTROID_MODEL, session_with
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MODEL_FILES = ("summary.txt", "confusion.txt", "confusion.png", "classification_report.txt")
@@ -292,41 +293,32 @@ def test_the_page_renders_in_a_headless_browser(report, tmp_path):
 
 # --------------------------------------------------------------------------- end to end, in pytest
 
-USER_CONFTEST = '''
-from fashionclasstic import register_model
-from fashionclasstic.models import SklearnClassifier
+suite = session_with(CENTROID_MODEL)
 
 
-@register_model("centroid", family="prototype", framework="scikit-learn")
-def centroid(params, context):
-    from sklearn.neighbors import NearestCentroid
-    return SklearnClassifier(estimator=NearestCentroid())
-'''
-
-
-@pytest.fixture
-def suite(bench_session):
-    """A pytest session holding the suite's benchmark module and a user's model."""
-    bench_session.makeconftest(USER_CONFTEST)
-    return bench_session
-
-
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_a_session_writes_one_report_with_every_model(suite, tmp_path, workers):
-    report_dir = tmp_path / "report"
-    result = suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}",
-                                        "--fc-profile=smoke", "--fc-models=centroid,decision_tree",
-                                        f"--fc-report-dir={report_dir}", *workers)
-    result.assert_outcomes(passed=4)
-    assert [line for line in result.stdout.lines if line.startswith("report: ")] == [
-        f"report: {report_dir.resolve() / 'index.html'}"]
-    assert [p.relative_to(report_dir) for p in report_dir.rglob("results.json")] == [Path("results.json")]
-    data = json.loads((report_dir / "results.json").read_text())
-    assert sorted(m["model"] for m in data["models"]) == ["centroid", "decision_tree"]
-    assert {m["status"] for m in data["models"]} == {"passed"}
-    assert {m["timing"] for m in data["models"]} == {"wall-clock" if workers else "pytest-benchmark"}
-    assert data["run"]["xdist_workers"] == (2 if workers else 0) and data["run"]["exit_status"] == 0
-    assert (report_dir / "index.html").is_file() and is_png(report_dir / "models/decision_tree/confusion.png")
+def test_a_session_writes_one_report_with_every_model_serially_and_under_xdist_alike(suite, tmp_path):
+    """Under xdist each model runs on one worker and the controller writes the one report; the
+    accuracies are the serial run's. (The figures a session draws: test_plugin's report hook,
+    serially, and test_interrupts, under xdist.)"""
+    accuracies = {}
+    for label, workers in (("serial", []), ("xdist", ["-n", "2"])):
+        report_dir = tmp_path / label
+        result = suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}",
+                                            "--fc-profile=smoke", "--fc-models=centroid,centroid_twin",
+                                            f"--fc-report-dir={report_dir}", "--fc-no-figures", *workers)
+        result.assert_outcomes(passed=4)
+        assert [line for line in result.stdout.lines if line.startswith(("report: ", "results: "))] == [
+            f"results: {report_dir.resolve() / 'results.json'} (figures: python -m fashionclasstic report "
+            f"{report_dir.resolve()})"]
+        assert [p.relative_to(report_dir) for p in report_dir.rglob("results.json")] == [Path("results.json")]
+        data = json.loads((report_dir / "results.json").read_text())
+        assert sorted(m["model"] for m in data["models"]) == ["centroid", "centroid_twin"]
+        assert {m["status"] for m in data["models"]} == {"passed"}
+        assert {m["timing"] for m in data["models"]} == {"wall-clock" if workers else "pytest-benchmark"}
+        assert data["run"]["xdist_workers"] == (2 if workers else 0) and data["run"]["exit_status"] == 0
+        assert {p.name for p in report_dir.iterdir()} == {"results.json", "results.md", "results.csv"}
+        accuracies[label] = {m["model"]: m["accuracy"] for m in data["models"]}
+    assert accuracies["xdist"] == accuracies["serial"]
     assert not (suite.path / ".fashionclasstic").exists()
 
 

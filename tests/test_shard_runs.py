@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from tests.conftest import session_with
+
 MODELS = '''
 import os
 
@@ -33,15 +35,12 @@ def pytest_benchmark_update_machine_info(config, machine_info):
 '''
 
 
-@pytest.fixture
-def suite(bench_session):
-    bench_session.makeconftest(MODELS)
-    return bench_session
+suite = session_with(MODELS)
 
 
 def run(suite, *args):
-    return suite.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider", f"--fc-data-dir={suite.data_dir}",
-                                      "--fc-profile=smoke", "--fc-models=big,mid,small", *args)
+    return suite.runpytest_subprocess("-p", "no:cacheprovider", f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
+                                      "--fc-models=big,mid,small", "--fc-no-figures", *args)
 
 
 def saved(directory) -> dict:

@@ -66,7 +66,7 @@ def build_mobilenet(params, keras, weights):
                 profiles={"smoke": {"alpha": 0.35, "bn_momentum": 0.9, "epochs": 1, "label_smoothing": 0.0,
                                     "patience": None},
                           "full": {}},
-                tiny={"alpha": 0.35, "image_size": 32, "epochs": 1, "batch_size": 100, "warmup_epochs": 0,
+                tiny={"alpha": 0.35, "image_size": 32, "epochs": 1, "batch_size": 200, "warmup_epochs": 0,
                       "run_eagerly": True})
 def mobilenetv2(params, context):
     """MobileNetV2 fine-tuned from ImageNet weights, with a new 10-class head."""
@@ -92,8 +92,8 @@ def mobilenetv2(params, context):
                                     "learning_rate": 3e-3, "weight_decay": 1e-4, "label_smoothing": 0.1,
                                     "warmup_epochs": 0.2},
                           "full": {}},
-                # eager steps on ~150 layers cost about a second each: few, large batches
-                tiny={"epochs": 1, "batch_size": 100, "warmup_epochs": 0, "run_eagerly": True},
+                # eager steps on ~150 layers cost about a second each: one batch
+                tiny={"epochs": 1, "batch_size": 200, "warmup_epochs": 0, "run_eagerly": True},
                 expected_seconds={"smoke": (38.9, 3.1), "full": (290.0, 13.3)})
 def mobilenetv2_scratch(params, context):
     """The same MobileNetV2 and input pipeline, randomly initialised, trained on Fashion-MNIST."""

@@ -210,7 +210,7 @@ class ResultsSession:
         if not (self.records or self.settings.shard) or not self.settings.write_report:
             return  # an empty shard still leaves its run, for the merge to count
         self._write(self.run_info(exitstatus, complete))
-        if not complete or self.report_error:
+        if not complete or self.report_error or not self.settings.figures:
             return
         publishers: list = []
         self.config.hook.pytest_fashionclasstic_publishers(publishers=publishers)
@@ -298,5 +298,8 @@ class ResultsSession:
                                         f"{path}")
         if self.report_dir and (self.report_dir / "index.html").is_file():
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
+        elif self.report_dir and not self.report_error:
+            terminalreporter.write_line(f"results: {self.report_dir / 'results.json'} (figures: python -m "
+                                        f"fashionclasstic report {self.report_dir})")
         if self.report_error:
             terminalreporter.write_line(f"report not written: {self.report_error}", red=True)

@@ -45,6 +45,8 @@ OPTIONS = {  # --fc-<name>: (help, ini default)
 FLAGS = {
     "no-download": "never try to download the data",
     "no-report": "write no report files (the terminal table is still shown)",
+    "no-figures": "write the results files only (results.json, .md, .csv), no figures or index.html; "
+                  "'python -m fashionclasstic report RUN' draws them later",
 }
 
 
@@ -72,6 +74,7 @@ class Settings:
     report_dir: str | None
     download: bool | None
     write_report: bool
+    figures: bool = True  # False: the results files only; the report command draws the rest later
     shard: tuple[int, int] | None = None  # (K, N): run shard K of N
     durations: str | None = None  # the saved run --fc-shard balances by
     workers: int = 0  # xdist workers (0: serial)
@@ -102,7 +105,7 @@ class Settings:
             weights_dir=Path(weights).expanduser() if weights else None,
             report_dir=report_dir,
             download=False if config.getoption("fc_no_download") else None,
-            write_report=write_report,
+            write_report=write_report, figures=not config.getoption("fc_no_figures"),
             shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
             durations=value("fc_durations"), workers=xdist_workers(config))
 
