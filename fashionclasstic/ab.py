@@ -29,9 +29,11 @@ from pathlib import Path
 
 from fashionclasstic.errors import ConfigError, FashionClassticError
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.compare import parse_fail_on, read_run, render, violations
+from fashionclasstic.reporting.compare import render
 from fashionclasstic.reporting.files import RESULTS_FILE, read_json
 from fashionclasstic.reporting.publishers import write_report
+from fashionclasstic.reporting.rules import parse_fail_on, violations
+from fashionclasstic.reporting.runs import read_run
 
 AB_DIR = Path(".fashionclasstic/ab")
 OWN_OPTIONS = ("--fc-seed", "--fc-repeats", "--fc-report-dir", "--fc-no-report", "--benchmark-json",

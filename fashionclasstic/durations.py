@@ -18,8 +18,8 @@ from pathlib import Path
 from fashionclasstic.errors import ConfigError, FashionClassticError
 from fashionclasstic.models import get_model_spec
 from fashionclasstic.records import CaseRecord
-from fashionclasstic.reporting.compare import Run, read_run, resolve_run
 from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
+from fashionclasstic.reporting.runs import Run, read_run, resolve_run
 
 REGISTRY = "registry estimate"
 NO_ESTIMATE = "no estimate: the median of the others"

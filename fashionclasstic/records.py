@@ -3,9 +3,13 @@
 This is the single definition every output derives from. Each field says, in its metadata,
 where it is shown (``table``: the terminal, Markdown and HTML comparison table; ``csv``;
 ``summary``: each model's summary; ``bench``: pytest-benchmark's ``extra_info``), under which
-label and format, and, for a metric, the function that scores it. Adding a metric is one field:
+label and format, for a metric the function that scores it, and for a measure judged across runs
+(``compare --fail-on``, ``trends``) its :class:`Judged`: which way is better and how a change is
+counted. Adding a metric is one field:
 
     balanced_accuracy: float | None = metric("bal. acc.", balanced_accuracy_score)
+
+and nothing outside the field (and its measurement) names it.
 
 Records are plain data (JSON-ready), so they travel from xdist workers to the controller and
 into ``results.json`` unchanged.
@@ -29,33 +33,90 @@ SCHEMA_VERSION = 2
 STATUSES = ("passed", "failed", "error", "crashed", "interrupted", "skipped", "not run")
 # When two phases of one model disagree, the worse status is the model's.
 STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "interrupted": 3, "failed": 4, "error": 5, "crashed": 6}
-VIEWS = frozenset({"table", "csv", "summary", "bench"})
+# table: the terminal, Markdown and HTML table; csv; summary: each model's summary; bench:
+# pytest-benchmark's extra_info; runs: the tables and charts of runs side by side (compare, trends)
+VIEWS = frozenset({"table", "csv", "summary", "bench", "runs"})
+
+
+@dataclass(frozen=True)
+class Judged:
+    """How a measure is judged between runs (``compare --fail-on``, ``trends``' steps).
+
+    ``better``: ``higher`` or ``lower``; ``change``: ``points`` (a fraction's difference, times
+    100: accuracy) or ``percent`` (relative to the baseline: times, memory); ``rule``: its name
+    in ``--fail-on`` (the field's name when empty); ``unit``: after a value in a verdict;
+    ``samples``: the field of per-round values that a change must be significant in (Mann-Whitney
+    U); ``spread``: the field of the repeats' standard deviation that a drop must exceed twice
+    the standard error of; ``per_machine``: comparable only between runs on one machine
+    fingerprint (it depends on the CPU, libraries and threads); ``noun``: what it is in a
+    sentence ("times are not judged").
+    """
+
+    better: str
+    change: str
+    rule: str = ""
+    unit: str = ""
+    samples: str = ""
+    spread: str = ""
+    per_machine: bool = False
+    noun: str = ""
+
+    def __post_init__(self):
+        if self.better not in ("higher", "lower") or self.change not in ("points", "percent"):
+            raise ValueError(f"Judged(better={self.better!r}, change={self.change!r}): better is higher or lower, "
+                             f"change is points or percent")
+
+    def worse(self, before: float, after: float) -> bool:
+        return after < before if self.better == "higher" else after > before
+
+    def regression(self, before: float, after: float) -> float | None:
+        """How much worse ``after`` is: points, or percent of ``before`` (None without a base)."""
+        loss = before - after if self.better == "higher" else after - before
+        if self.change == "points":
+            return 100.0 * loss
+        return None if before <= 0 else 100.0 * loss / before
+
+    def shift(self, before: float, after: float) -> float | None:
+        """The signed change, as the tables show it: points, or percent of ``before``."""
+        if self.change == "points":
+            return 100.0 * (after - before)
+        return None if before <= 0 else 100.0 * (after - before) / before
 
 
 def column(default: Any = None, label: str = "", fmt: str = "", show: str = "csv summary", *,
            factory: Callable[[], Any] | None = None, cell: Callable[[CaseRecord], str] | None = None,
-           score: Callable | None = None, rule: str = "", varies: bool = False) -> Any:
+           score: Callable | None = None, judged: Judged | None = None, varies: bool = False) -> Any:
     """A record field with its presentation.
 
-    ``show``: the views listing it; ``fmt``: a format spec (``.4f``) or ``count``/``bytes``;
-    ``cell``: a table cell built from the whole record; ``score``: ``f(y_true, y_pred)``
-    filling it after evaluation; ``rule``: the name ``compare --fail-on`` judges it by;
-    ``varies``: the table shows it only when the records differ in it.
+    ``show``: the views listing it; ``fmt``: a format spec (``.4f``) or ``count``/``bytes`` (a
+    field with a format is a number: right-aligned); ``cell``: a table cell built from the whole
+    record; ``score``: ``f(y_true, y_pred)`` filling it after evaluation; ``judged``: how
+    ``compare --fail-on`` and ``trends`` judge it; ``varies``: the table shows it only when the
+    records differ in it.
     """
     views = frozenset(show.split())
     if not views <= VIEWS:
         raise ValueError(f"unknown views {sorted(views - VIEWS)}; known: {sorted(VIEWS)}")
-    meta = {"label": label, "fmt": fmt, "show": views, "cell": cell, "score": score, "rule": rule,
+    meta = {"label": label, "fmt": fmt, "show": views, "cell": cell, "score": score, "judged": judged,
             "varies": varies}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
 
 
-def metric(label: str, score: Callable, fmt: str = ".4f", rule: str = "points",
-           cell: Callable[[CaseRecord], str] | None = None) -> Any:
-    """A test-set metric: scored from the predictions, shown everywhere, judged in points."""
-    return column(None, label, fmt, "table csv summary bench", score=score, rule=rule, cell=cell)
+def metric(label: str, score: Callable, fmt: str = ".4f", cell: Callable[[CaseRecord], str] | None = None,
+           show: str = "table csv summary bench", judged: Judged | None = None) -> Any:
+    """A test-set metric: scored from the predictions, shown everywhere, by default judged in
+    points, higher being better."""
+    return column(None, label, fmt, show, score=score, judged=judged or Judged("higher", "points"), cell=cell)
+
+
+def measure(label: str, fmt: str, rule: str, noun: str, unit: str = "", samples: str = "",
+            show: str = "table csv summary bench runs") -> Any:
+    """A cost measured while a case runs (seconds, bytes): lower is better, judged in percent
+    of the baseline, only between runs on one machine."""
+    return column(None, label, fmt, show, judged=Judged("lower", "percent", rule, unit, samples, per_machine=True,
+                                                         noun=noun))
 
 
 def accuracy_text(record: CaseRecord) -> str:
@@ -99,7 +160,9 @@ class CaseRecord:
     n_train: int | None = column(None, show="csv summary bench")
     n_validation: int | None = column(None)
     n_test: int | None = column(None, show="csv summary bench")
-    accuracy: float | None = metric("accuracy", metrics.accuracy, cell=accuracy_text)  # with repeats: the mean
+    accuracy: float | None = metric("accuracy", metrics.accuracy, cell=accuracy_text,  # with repeats: the mean
+                                    show="table csv summary bench runs",
+                                    judged=Judged("higher", "points", spread="accuracy_std"))
     macro_f1: float | None = metric("macro-F1", metrics.macro_f1)
     accuracy_std: float | None = column(None, "acc. std", ".4f", "csv summary bench")  # over the repeats
     accuracy_ci95: list[float] | None = column(None, show="summary bench")  # Student-t interval of the mean
@@ -108,9 +171,12 @@ class CaseRecord:
     # The smallest drop of the mean below the measured accuracy that fails the gate (its sensitivity)
     gate_margin: float | None = column(None, "gate margin", ".4f", "csv summary bench")
     threshold_origin: str = column("")
-    train_seconds: float | None = column(None, "train s", ".1f", "table csv summary bench", rule="train_time")
-    inference_seconds: float | None = column(None, "infer s", ".3f", "table csv summary bench",
-                                             rule="inference_time")
+    train_seconds: float | None = measure("train s", ".1f", "train_time", "times", "s", "train_samples")
+    inference_seconds: float | None = measure("infer s", ".3f", "inference_time", "times", "s", "inference_samples")
+    # resident memory above what the process held just before the call, at its peak (plugin/memory.py)
+    train_memory: int | None = measure("train mem.", "bytes", "train_memory", "memory")  # the largest round's
+    inference_memory: int | None = measure("infer mem.", "bytes", "inference_memory", "memory")
+    memory: str = column("", show="csv summary bench")  # what the two measured (resident, or a GPU's)
     inference_rounds: int = column(0)
     inference_ms_per_image: float | None = column(None, "ms/img", ".4f", "table csv summary")  # derived
     timing: str = column("", "timing", show="table csv summary bench", cell=timing_text)  # see TIMING_LEGEND
@@ -205,15 +271,19 @@ def columns(view: str, record_type: type = CaseRecord) -> list:
     return [f for f in fields(record_type) if view in f.metadata.get("show", ())]
 
 
+def judged_fields(record_type: type = CaseRecord) -> dict[str, Any]:
+    """``{rule name: field}`` of every judged field, in the schema's order."""
+    return {(f.metadata["judged"].rule or f.name): f for f in fields(record_type) if f.metadata.get("judged")}
+
+
 def rule_fields(record_type: type = CaseRecord) -> dict[str, str]:
-    """``{rule name: field name}`` for ``compare --fail-on``: metrics by their field name
-    (judged in points), times by their rule name (judged in percent)."""
-    return {(f.name if f.metadata["rule"] == "points" else f.metadata["rule"]): f.name
-            for f in fields(record_type) if f.metadata.get("rule")}
+    """``{rule name: field name}`` for ``compare --fail-on``."""
+    return {rule: f.name for rule, f in judged_fields(record_type).items()}
 
 
-def point_rules(record_type: type = CaseRecord) -> set[str]:
-    return {f.name for f in fields(record_type) if f.metadata.get("rule") == "points"}
+def record_type_of(records: Iterable[CaseRecord]) -> type:
+    """The schema a list of records follows (a subclass of :class:`CaseRecord` adds fields)."""
+    return next((type(record) for record in records), CaseRecord)
 
 
 def format_value(value: Any, fmt: str) -> str:

@@ -14,7 +14,7 @@ from fashionclasstic.cli import main
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.compare import Rule, parse_fail_on
+from fashionclasstic.reporting.rules import Rule, parse_fail_on
 from fashionclasstic.reporting.publishers import Report, results_document
 
 

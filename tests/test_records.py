@@ -27,7 +27,8 @@ def test_the_views_follow_the_schema():
     assert table_headers()[:3] == ["", "model", "family / framework"] and "ms/img" in table_headers()
     assert csv_header()[:3] == ["rank", "best", "model"] and "classification_report" not in csv_header()
     assert rule_fields() == {"accuracy": "accuracy", "macro_f1": "macro_f1", "train_time": "train_seconds",
-                             "inference_time": "inference_seconds"}
+                             "inference_time": "inference_seconds", "train_memory": "train_memory",
+                             "inference_memory": "inference_memory"}
     with pytest.raises(ValueError, match="unknown views"):  # checked where the field is declared
         column(show="tabel")
 

@@ -3,8 +3,9 @@ calls with ``time.perf_counter`` only where pytest-benchmark is off (under xdist
 ``--benchmark-disable``), and labels them so.
 
 Beside the wall time it keeps what explains it: the process CPU time of each training round,
-and the load average at the start and end of each case. A case that ran while other work
-competed for the cores (load above the core count) is flagged ``timing_suspect``.
+and the load average at the start and end of each case; and the peak memory of each phase
+(:mod:`fashionclasstic.plugin.memory`), measured around every timed call, outside its time.
+A case that ran while other work competed for the cores (load above the core count) is flagged ``timing_suspect``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from fashionclasstic.cases import ModelCase
+from fashionclasstic.plugin.memory import PeakMemory
 
 LOAD_SLACK = 0.5  # load average above the cores (plus this) means other work competed
 
@@ -29,13 +31,27 @@ class CaseBenchmark:
     def clock(self) -> str:
         return "wall-clock" if getattr(self.benchmark, "disabled", False) else "pytest-benchmark"
 
-    def _measure(self, function: Callable[[], object], group: str, rounds: int, *, warmup: bool = False,
-                 setup: Callable[[], None] | None = None, teardown: Callable[[], None] | None = None) -> list[float]:
+    def _measure(self, function: Callable[[], object], group: str, rounds: int, memory: PeakMemory, *,
+                 warmup: bool = False, setup: Callable[[], None] | None = None,
+                 teardown: Callable[[], None] | None = None) -> list[float]:
         """Seconds of each counted round, from whichever clock is on; ``setup`` and
-        ``teardown`` run around every round, untimed (``warmup``: one uncounted round first)."""
+        ``teardown`` run around every round, untimed (``warmup``: one uncounted round first),
+        and ``memory`` is measured between them."""
         self.benchmark.group = group
         self.case.record.timing = self.clock
         load_start = _load()
+        user_setup, user_teardown = setup, teardown
+
+        def setup() -> None:
+            if user_setup:
+                user_setup()
+            memory.start()
+
+        def teardown() -> None:
+            memory.stop()
+            if user_teardown:
+                user_teardown()
+
         try:
             if self.clock == "pytest-benchmark":
                 try:
@@ -59,7 +75,9 @@ class CaseBenchmark:
                     teardown()
 
             if warmup:
+                setup()
                 function()
+                teardown()
             self.benchmark.pedantic(one_round, rounds=1, iterations=1)  # switched off, it just calls once
             for _ in range(rounds - 1):
                 one_round()
@@ -89,16 +107,28 @@ class CaseBenchmark:
             self.case.fit()
             cpu.append(time.process_time() - started)
 
-        samples = self._measure(fit, "train", rounds=self.case.repeats,
-                                setup=lambda: self.case.start_round(next(rounds)), teardown=self.case.evaluate)
+        with PeakMemory() as memory:
+            samples = self._measure(fit, "train", self.case.repeats, memory,
+                                    setup=lambda: self.case.start_round(next(rounds)), teardown=self.case.evaluate)
         self.case.summarize(samples, cpu)
+        self._note_memory(memory)
+        self.case.record.train_memory = memory.peak
 
     def inference(self) -> None:
-        seconds = self._measure(self.case.predict_test, "inference", rounds=self.case.inference_rounds(), warmup=True)
+        with PeakMemory() as memory:
+            seconds = self._measure(self.case.predict_test, "inference", self.case.inference_rounds(), memory,
+                                    warmup=True)
         record = self.case.record
+        self._note_memory(memory)
+        record.inference_memory = memory.peak
         record.inference_samples = list(seconds)
         record.inference_seconds = statistics.median(seconds)
         record.inference_rounds = len(seconds)
+
+    def _note_memory(self, memory: PeakMemory) -> None:
+        """What the memory figures measured (resident, a GPU's), once per kind."""
+        if memory.kind and memory.kind not in self.case.record.memory:
+            self.case.record.memory = "; ".join(filter(None, [self.case.record.memory, memory.kind]))
 
     def record_info(self) -> None:
         """The case's record into pytest-benchmark's ``extra_info``: its JSON is a full record."""

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from fashionclasstic.records import CaseRecord, best_model
 from fashionclasstic.reporting import texts
-from fashionclasstic.reporting.tables import table_headers, table_rows
+from fashionclasstic.reporting.tables import table_columns, table_headers, table_rows
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2328;
@@ -50,9 +50,6 @@ figcaption { font-size: 0.85rem; color: #57606a; }
 nav a { margin-right: 0.8rem; } .muted { color: #57606a; } ul.notes li { margin: 0.2rem 0; }
 """
 
-NUMERIC = {"accuracy", "macro-F1", "min. acc.", "train s", "infer s", "ms/img", "params", "size"}
-
-
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -79,20 +76,23 @@ def results_table(records: list[CaseRecord]) -> str:
     """The comparison table: the best row highlighted, full reasons, every model listed."""
     best = best_model(records)
     headers = table_headers(records)
+    shown = table_columns(records)
+    names = ["", *(f.name for f in shown)]
+    numeric = {f.name for f in shown if f.metadata.get("fmt")}  # a field with a number format
     head = "".join(f"<th>{esc(h) or '&nbsp;'}</th>" for h in headers)
     body = []
     for record, cells in zip(records, table_rows(records, full_status=True), strict=True):
         tds = []
-        for header, cell in zip(headers, cells, strict=True):
+        for name, cell in zip(names, cells, strict=True):
             classes = []
-            if header in NUMERIC:
+            if name in numeric:
                 classes.append("num")
-            if header == "gate" and cell:
+            if name == "gate" and cell:
                 classes.append(f"gate-{cell}")
-            if header == "status":
+            if name == "status":
                 classes.append("status")
             attribute = f' class="{" ".join(classes)}"' if classes else ""
-            content = f'<a href="#{esc(anchor(record.model))}">{esc(cell)}</a>' if header == "model" else esc(cell)
+            content = f'<a href="#{esc(anchor(record.model))}">{esc(cell)}</a>' if name == "model" else esc(cell)
             tds.append(f"<td{attribute}>{content}</td>")
         row_classes = [status_class(record.status)] + (["best"] if record.model == best else [])
         body.append(f'<tr class="{" ".join(row_classes)}">{"".join(tds)}</tr>')

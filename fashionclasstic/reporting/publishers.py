@@ -202,7 +202,7 @@ def publish_index(report: Report) -> None:
 PUBLISHERS: list[Publisher] = [
     Publisher(RESULTS_FILE, lambda r: atomic_write_json(r.directory / RESULTS_FILE, results_document(r)), True),
     Publisher("results.csv", lambda r: atomic_write_text(r.directory / "results.csv",
-                                                         csv_text(csv_header(), csv_rows(r.records))), True),
+                                                         csv_text(csv_header(r.records), csv_rows(r.records))), True),
     Publisher("models", publish_model_files),
     Publisher("data", publish_data_figures),
     Publisher("accuracy_vs_time.png", publish_accuracy_vs_time),

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from tabulate import tabulate
 
-from fashionclasstic.records import CaseRecord, best_model, cell_text, columns, sort_records
+from fashionclasstic.records import CaseRecord, best_model, cell_text, columns, record_type_of, sort_records
 
 MAX_STATUS = 100  # the terminal table shortens long reasons; the report shows them whole
 
@@ -15,7 +15,7 @@ MAX_STATUS = 100  # the terminal table shortens long reasons; the report shows t
 def table_columns(records: Iterable[CaseRecord] = ()) -> list:
     """The table's fields; a ``varies`` field (the machine) only when the records differ in it."""
     records = list(records)
-    return [f for f in columns("table") if not f.metadata.get("varies")
+    return [f for f in columns("table", record_type_of(records)) if not f.metadata.get("varies")
             or len({cell_text(r, f) for r in records} - {""}) > 1]
 
 
@@ -60,8 +60,8 @@ def markdown_escape(text: str) -> str:
     return text.replace("<", "\\<").replace("\n", " ")
 
 
-def csv_header() -> list[str]:
-    return ["rank", "best", *(f.name for f in columns("csv"))]
+def csv_header(records: Iterable[CaseRecord] = ()) -> list[str]:
+    return ["rank", "best", *(f.name for f in columns("csv", record_type_of(records)))]
 
 
 def csv_rows(records: Iterable[CaseRecord]) -> list[list]:
@@ -69,6 +69,7 @@ def csv_rows(records: Iterable[CaseRecord]) -> list[list]:
     models without an accuracy (failed, skipped, not run) have no rank."""
     ordered = sort_records(records)
     best = best_model(ordered)
+    shown = columns("csv", record_type_of(ordered))
     return [[rank if r.accuracy is not None else None, "best" if r.model == best else "",
-             *(getattr(r.derive(), f.name) for f in columns("csv"))]
+             *(getattr(r.derive(), f.name) for f in shown)]
             for rank, r in enumerate(ordered, start=1)]

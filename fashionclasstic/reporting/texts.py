@@ -29,7 +29,7 @@ def summary_items(record: CaseRecord) -> list[tuple[str, str]]:
     """The record's ``summary`` fields that have a value, as (name, text)."""
     record.derive()
     items = []
-    for f in columns("summary"):
+    for f in columns("summary", type(record)):
         value = getattr(record, f.name)
         if value not in (None, "") and f.name != "status":
             items.append((f.name, f"{value:.6g}" if isinstance(value, float) else str(value)))

@@ -13,54 +13,47 @@ import fnmatch
 import html
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tabulate import tabulate
 
 from fashionclasstic import stats
 from fashionclasstic.errors import ConfigError, FashionClassticError
 from fashionclasstic.fileio import atomic_write_text
-from fashionclasstic.records import record_fingerprint
-from fashionclasstic.reporting.compare import (
-    BENCHMARK_DIR,
-    POINT_METRICS,
-    TIME_METRICS,
-    Rule,
-    Run,
-    benchmark_files,
-    parse_fail_on,
-    read_run,
-)
+from fashionclasstic.records import CaseRecord, format_value, record_fingerprint
 from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
+from fashionclasstic.reporting.rules import Rule, parse_fail_on, value_text
+from fashionclasstic.reporting.runs import BENCHMARK_DIR, Run, benchmark_files, measures, read_run
 
-METRICS = {"accuracy": ("accuracy", "test accuracy", False), "train_seconds": ("train_time", "training s", True),
-           "inference_seconds": ("inference_time", "inference s", True)}
-MIN_ACCURACY_STEP = 0.001  # a tenth of a point
-MIN_TIME_STEP = 0.10  # a tenth of the time before
+MIN_STEP = {"points": 0.001,  # a tenth of a point
+            "percent": 0.10}  # a tenth of the value before
 
 
 @dataclass
 class Found:
     model: str
-    metric: str  # a record field: accuracy, train_seconds, inference_seconds
+    measure: Any  # the record field that stepped (its metadata says how it is judged)
     step: stats.Step
     run: Run
 
     @property
+    def metric(self) -> str:
+        """The field's rule name: accuracy, train_time, train_memory, ..."""
+        return self.measure.metadata["judged"].rule or self.measure.name
+
+    @property
     def worse(self) -> bool:
-        return self.step.after < self.step.before if self.metric == "accuracy" else self.step.after > self.step.before
+        return self.measure.metadata["judged"].worse(self.step.before, self.step.after)
 
     def change(self) -> float:
-        """Accuracy in points, times in percent."""
-        if self.metric == "accuracy":
-            return 100.0 * (self.step.after - self.step.before)
-        return 100.0 * (self.step.after - self.step.before) / self.step.before
+        """In points or in percent of the value before, as the field is judged."""
+        return self.measure.metadata["judged"].shift(self.step.before, self.step.after)
 
     def text(self) -> str:
         direction = "up" if self.step.after > self.step.before else "down"
-        digits = ".4f" if self.metric == "accuracy" else ".4g"
         commit = f" (commit {self.run.commit[:12]})" if self.run.commit else ""
-        return (f"{self.model} {self.metric.replace('_seconds', ' time')} stepped {direction} at run "
-                f"{self.run.label}{commit}: {format(self.step.before, digits)} -> {format(self.step.after, digits)}")
+        return (f"{self.model} {self.metric.replace('_', ' ')} stepped {direction} at run {self.run.label}{commit}: "
+                f"{value_text(self.measure, self.step.before)} -> {value_text(self.measure, self.step.after)}")
 
 
 @dataclass
@@ -78,7 +71,7 @@ class Group:
         return f"{self.profile or 'unknown'}-{self.fingerprint or 'unknown'}"
 
 
-def saved_runs(runs_dir: Path, storage: Path) -> tuple[list[Run], list[str]]:
+def saved_runs(runs_dir: Path, storage: Path, record_type: type = CaseRecord) -> tuple[list[Run], list[str]]:
     """Every readable run of either format; the unreadable ones as notes."""
     paths = sorted(runs_dir.glob(f"*/{RESULTS_FILE}")) + benchmark_files(storage)
     runs, notes = [], []
@@ -86,7 +79,7 @@ def saved_runs(runs_dir: Path, storage: Path) -> tuple[list[Run], list[str]]:
         if path.parent.is_symlink():  # "latest" points at a run listed anyway
             continue
         try:
-            runs.append(read_run(path))
+            runs.append(read_run(path, record_type))
         except FashionClassticError as exc:
             notes.append(f"skipped {path}: {exc}")
     return runs, notes
@@ -116,16 +109,16 @@ def steps_in(group: Group) -> list[Found]:
     found = []
     models = list(dict.fromkeys(m for run in group.runs for m in run.models))
     for model in models:
-        for metric in METRICS:
-            points = [(run, getattr(run.models[model], metric)) for run in group.runs
-                      if model in run.models and getattr(run.models[model], metric) is not None]
+        for f in measures(group.runs):
+            points = [(run, getattr(run.models[model], f.name)) for run in group.runs
+                      if model in run.models and getattr(run.models[model], f.name) is not None]
             values = [v for _, v in points]
             if len(values) < 4:
                 continue
-            minimum = MIN_ACCURACY_STEP if metric == "accuracy" else MIN_TIME_STEP * min(values)
-            step = stats.find_step(values, minimum)
+            change = f.metadata["judged"].change
+            step = stats.find_step(values, MIN_STEP[change] * (min(values) if change == "percent" else 1.0))
             if step is not None:
-                found.append(Found(model, metric, step, points[step.index][0]))
+                found.append(Found(model, f, step, points[step.index][0]))
     return found
 
 
@@ -134,27 +127,20 @@ def failures(found: list[Found], rules: list[Rule]) -> list[str]:
     broken = []
     for item in found:
         for rule in rules:
-            field_name = POINT_METRICS.get(rule.metric) or TIME_METRICS.get(rule.metric)
-            if field_name == item.metric and item.worse and abs(item.change()) > rule.limit:
-                unit = "points" if rule.metric in POINT_METRICS else "%"
+            if rule.metric == item.metric and item.worse and abs(item.change()) > rule.limit:
+                unit = "%" if rule.percent else "points"
                 broken.append(f"{item.text()} ({abs(item.change()):.2f} {unit}, limit {rule.limit:g}) "
                               f"[{rule.describe()}]")
     return broken
 
 
 def model_table(group: Group, model: str) -> str:
-    rows = []
-    for run in group.runs:
-        record = run.models.get(model)
-        if record is not None:
-            rows.append([run.label, run.commit[:12], _fmt(record.accuracy, ".4f"), _fmt(record.train_seconds, ".2f"),
-                         _fmt(record.inference_seconds, ".4f"), record.status])
-    return tabulate(rows, headers=["run", "commit", "accuracy", "train s", "inference s", "status"],
+    shown = measures(group.runs)
+    rows = [[run.label, run.commit[:12], *(format_value(getattr(run.models[model], f.name), f.metadata["fmt"])
+                                            for f in shown), run.models[model].status]
+            for run in group.runs if model in run.models]
+    return tabulate(rows, headers=["run", "commit", *(f.metadata["label"] or f.name for f in shown), "status"],
                     disable_numparse=True)
-
-
-def _fmt(value, pattern: str) -> str:
-    return "" if value is None else format(value, pattern)
 
 
 def write_charts(group: Group, found: list[Found], out: Path) -> list[tuple[str, Path]]:
@@ -163,11 +149,12 @@ def write_charts(group: Group, found: list[Found], out: Path) -> list[tuple[str,
     models = list(dict.fromkeys(m for run in group.runs for m in run.models))
     labels = [run.label for run in group.runs]
     charts = []
-    for metric, (_, label, log_scale) in METRICS.items():
-        series = {m: [getattr(run.models[m], metric) if m in run.models else None for run in group.runs]
+    for f in measures(group.runs):  # a cost on a log scale, a score (points) on a linear one
+        label, log_scale = f.metadata["label"] or f.name, f.metadata["judged"].change == "percent"
+        series = {m: [getattr(run.models[m], f.name) if m in run.models else None for run in group.runs]
                   for m in models}
-        steps = {item.model: item.step.index for item in found if item.metric == metric}
-        path = out / f"trends_{group.slug}_{metric}.png"
+        steps = {item.model: item.step.index for item in found if item.measure.name == f.name}
+        path = out / f"trends_{group.slug}_{f.name}.png"
         figures.trends_figure(series, labels, steps, label, f"{label}: {group.name}", path, log_scale)
         charts.append((label, path))
     return charts
@@ -187,11 +174,11 @@ def trends_page(sections: list[tuple[Group, list[Found], list[tuple[str, Path]]]
 
 
 def trends(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: str = "*", out: Path | None = None,
-           fail_on: str | None = None, echo=print) -> int:
+           fail_on: str | None = None, echo=print, record_type: type = CaseRecord) -> int:
     """Print every group's tables and steps, write the charts and page; 1 when ``fail_on``
-    finds the latest runs behind a step, else 0."""
-    rules = parse_fail_on(fail_on) if fail_on else []  # a bad spec fails before any file is read
-    runs, notes = saved_runs(Path(runs_dir), Path(storage))
+    finds the latest runs behind a step, else 0 (``record_type``: as for ``compare``)."""
+    rules = parse_fail_on(fail_on, record_type) if fail_on else []  # a bad spec fails before any file is read
+    runs, notes = saved_runs(Path(runs_dir), Path(storage), record_type)
     groups = groups_of(runs, models)
     if not groups:
         raise ConfigError(f"no saved run under {runs_dir} nor {storage} holds a model matching {models!r} "
