@@ -7,7 +7,7 @@ import sys
 
 from fashionclasstic.records import CaseRecord, RunInfo
 from fashionclasstic.reporting.benchmark_json import benchmark_document, write_benchmark_json
-from fashionclasstic.reporting.compare import read_run
+from fashionclasstic.reporting.runs import read_run
 
 
 def records():

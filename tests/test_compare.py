@@ -14,8 +14,8 @@ from fashionclasstic.cli import main
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.rules import Rule, parse_fail_on
 from fashionclasstic.reporting.publishers import Report, results_document
+from fashionclasstic.reporting.rules import Rule, parse_fail_on
 
 
 def our_run(path: Path, models: dict[str, tuple[float, float, float]], run_id: str = "20261125T061500Z") -> Path:

@@ -170,6 +170,9 @@ def test_user_thresholds_add_to_the_suites_and_ungated_models_are_named(suite, t
     assert f"decision_tree: accuracy {tree['accuracy']:.4f} is below the minimum 0.9900" in tree["reason"]
     assert (forest["status"], forest["gate"]) == ("passed", "pass")  # the suite's own entry still holds
     assert forest["threshold_origin"] != str(user) and 0 < forest["min_accuracy"] <= forest["accuracy"]
+    # a forest's training holds megabytes (its trees, sklearn's float32 copy of the images)
+    assert forest["train_memory"] > 1_000_000 and forest["inference_memory"] >= 0
+    assert forest["memory"].startswith("resident")
     assert free["gate"] == "ungated" and free["min_accuracy"] is None
     result.stdout.fnmatch_lines(["ungated (no minimum accuracy for profile smoke*): broken_free"])
 

@@ -3,10 +3,10 @@
 On Linux the kernel keeps the resident set's high-water mark (``VmHWM``) and resets it on request
 (``5`` into ``/proc/self/clear_refs``, Linux 4.0+), so the peak is exact, however short, and costs
 two small file accesses per call and no thread. Where that is refused (another kernel, a
-sandbox) a background thread samples the resident set every few milliseconds
-(``/proc/self/statm``, else psutil where installed); elsewhere nothing is measured. Where a
-network trains on a GPU, torch's or TensorFlow's own peak allocation on it is what bounds the
-model, and is measured instead (the ``memory`` field says which).
+sandbox) a background thread samples the resident set (``/proc/self/statm``) every few
+milliseconds. Without ``/proc`` (macOS, Windows) the host's memory is not measured (the fields
+stay empty). Where a network trains on a GPU, torch's or TensorFlow's own peak allocation on it
+is what bounds the model, and is measured instead (the ``memory`` field says which).
 """
 
 from __future__ import annotations
@@ -25,11 +25,7 @@ def resident_bytes() -> int | None:
     try:
         return int((PROC / "statm").read_bytes().split()[1]) * PAGE
     except (OSError, IndexError, ValueError):
-        try:
-            import psutil
-        except ImportError:
-            return None
-        return psutil.Process().memory_info().rss
+        return None
 
 
 def _high_water_mark() -> int | None:

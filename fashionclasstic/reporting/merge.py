@@ -21,8 +21,9 @@ from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.models import get_model_spec
 from fashionclasstic.records import CaseRecord, RunInfo, record_fingerprint, record_machine
-from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR, find_results_file, load_results, read_json
+from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR, find_results_file, read_json
 from fashionclasstic.reporting.publishers import write_report
+from fashionclasstic.reporting.runs import saved_results
 
 BENCHMARK_FILE = "benchmark.json"  # the merged run's pytest-benchmark JSON, and where a shard's is looked for
 
@@ -65,9 +66,7 @@ class Merged:
 
 def read_part(spec: str, runs_dir: Path = RUNS_DIR) -> Part:
     path = find_results_file(spec, runs_dir)
-    saved = load_results(path)
-    info = RunInfo.from_dict(saved.get("run"))
-    records = [CaseRecord.from_dict(model) for model in saved["models"] if isinstance(model, dict)]
+    records, info = saved_results(path)
     fallback = _run_machine(info)
     for record in records:  # shards written before records kept their machine
         if not record.machine and fallback.get("fingerprint") and record.status != "not run":

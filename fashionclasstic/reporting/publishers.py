@@ -29,10 +29,10 @@ from fashionclasstic.reporting.files import (
     ReportError,
     create_run_dir,
     find_results_file,
-    load_results,
     safe_name,
     update_latest,
 )
+from fashionclasstic.reporting.runs import saved_results
 from fashionclasstic.reporting.tables import csv_header, csv_rows
 
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -273,9 +273,7 @@ def write_report(records: Iterable[CaseRecord], info: RunInfo, directory=None, *
 def rebuild_report(run: str, out=None, data_dir=None, *, dataset=_LOAD, runs_dir: Path | None = None) -> Path:
     """Redraw a saved run from its ``results.json`` alone (into its folder, or ``out``)."""
     path = find_results_file(run, Path(runs_dir) if runs_dir is not None else RUNS_DIR)
-    saved = load_results(path)
-    records = [CaseRecord.from_dict(model) for model in saved["models"] if isinstance(model, dict)]
-    info = RunInfo.from_dict(saved.get("run"))
+    records, info = saved_results(path)
     if data_dir:
         info.data = {**info.data, "data_dir": str(Path(data_dir).expanduser().resolve())}
     directory = Path(out).expanduser() if out else path.parent

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.records import CaseRecord, columns, parse_case_name, record_fingerprint, record_type_of
+from fashionclasstic.records import CaseRecord, RunInfo, columns, parse_case_name, record_fingerprint, record_type_of
 from fashionclasstic.reporting.files import (
     LATEST_LINK,
     RESULTS_SCHEMA,
@@ -51,16 +51,19 @@ def _number(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _from_results(path: Path, record_type: type) -> Run:
+def saved_results(path: Path, record_type: type = CaseRecord) -> tuple[list[CaseRecord], RunInfo]:
+    """A ``results.json``'s records and run information (the records of any schema version)."""
     data = load_results(path)
-    info = data.get("run") or {}
-    run = Run(label=str(info.get("id") or path.parent.name), path=path, kind="fashionclasstic",
-              fingerprint=str((info.get("machine") or {}).get("fingerprint") or ""),
-              started=str(info.get("started") or ""), commit=str((info.get("git") or {}).get("commit") or ""))
-    for entry in data["models"]:
-        if isinstance(entry, dict) and entry.get("model"):
-            record = record_type.from_dict(entry)
-            run.models[record.model] = record
+    records = [record_type.from_dict(entry) for entry in data["models"] if isinstance(entry, dict)]
+    return records, RunInfo.from_dict(data.get("run"))
+
+
+def _from_results(path: Path, record_type: type) -> Run:
+    records, info = saved_results(path, record_type)
+    run = Run(label=str(info.id or path.parent.name), path=path, kind="fashionclasstic",
+              fingerprint=str(info.machine.get("fingerprint") or ""), started=info.started,
+              commit=str(info.git.get("commit") or ""))
+    run.models = {record.model: record for record in records if record.model}
     return run
 
 

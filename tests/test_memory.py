@@ -1,0 +1,108 @@
+"""Peak memory: measured around a call, and a lower-is-better field that reaches every view."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import make_dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionclasstic.cli import main
+from fashionclasstic.fileio import atomic_write_json
+from fashionclasstic.plugin import memory
+from fashionclasstic.plugin.memory import PeakMemory
+from fashionclasstic.records import CaseRecord, RunInfo, measure
+from fashionclasstic.reporting.compare import compare
+from fashionclasstic.reporting.html import results_table
+from fashionclasstic.reporting.publishers import Report, results_document
+from fashionclasstic.reporting.tables import comparison_table, csv_header, csv_rows
+from fashionclasstic.reporting.trends import trends
+
+MB = 1_000_000
+
+
+def held_for(seconds: float, megabytes: int) -> None:
+    block = np.ones(megabytes * MB // 8)  # written, so resident
+    time.sleep(seconds)
+    del block
+
+
+def peak_of(call) -> PeakMemory:
+    with PeakMemory() as peak:
+        peak.start()
+        call()
+        peak.stop()
+    return peak
+
+
+@pytest.mark.skipif(memory.resident_bytes() is None, reason="no way to read the resident set here")
+@pytest.mark.parametrize("exact", [True, False], ids=["high-water mark", "sampled"])
+def test_the_peak_above_the_start_is_measured_and_a_quiet_call_measures_little(exact, monkeypatch):
+    if exact and not memory._reset_high_water_mark():
+        pytest.skip("the kernel's high-water mark cannot be reset here")
+    if not exact:
+        monkeypatch.setattr(memory, "_reset_high_water_mark", lambda: False)
+    held = np.ones(40 * MB // 8)  # held before the call: not the call's
+    peak = peak_of(lambda: held_for(0.05, 80))
+    assert 75 * MB <= peak.peak < 120 * MB and peak.kind.startswith("resident")
+    assert peak_of(lambda: time.sleep(0.01)).peak < 10 * MB
+    del held
+
+
+Disk = make_dataclass("Disk", [("disk_bytes", int | None, measure("disk", "bytes", "disk_bytes", "disk use"))],
+                      bases=(CaseRecord,))
+
+
+def disk_run(path: Path, disk: int, run_id: str, started: str = "2026-11-25T06:15:00+00:00") -> Path:
+    records = [Disk(model="logreg", profile="smoke", status="passed", accuracy=0.845, disk_bytes=disk)]
+    info = RunInfo(id=run_id, started=started, profile="smoke", machine={"fingerprint": "same-machine"})
+    atomic_write_json(path, results_document(Report(records, info, path.parent)))
+    return path
+
+
+def test_a_second_lower_is_better_field_reaches_every_view_and_is_judged_that_way(tmp_path, capsys):
+    record = Disk(model="logreg", accuracy=0.845, disk_bytes=3 * MB)
+    assert "disk" in comparison_table([record]) and "3.0 MB" in comparison_table([record])
+    assert dict(zip(csv_header([record]), csv_rows([record])[0], strict=True))["disk_bytes"] == 3 * MB
+    assert '<td class="num">3.0 MB</td>' in results_table([record])
+    assert record.benchmark_info()["disk_bytes"] == 3 * MB
+
+    small, large = (disk_run(tmp_path / f"{name}.json", size, name) for name, size in (("A", 2 * MB), ("B", 3 * MB)))
+    assert compare([str(small), str(large)], "disk_bytes:25%", record_type=Disk) == 1
+    out = capsys.readouterr().out
+    assert "FAIL logreg: disk_bytes grew +50.0%, 2.0 MB -> 3.0 MB (limit 25%) [disk_bytes:25%]" in out
+    assert "disk change" in out and "+50.0%" in out
+    assert compare([str(large), str(small)], "disk_bytes:25%", record_type=Disk) == 0  # smaller is better
+    capsys.readouterr()
+
+    for day in range(1, 7):  # the disk use steps up from the fourth run on
+        disk_run(tmp_path / "runs" / f"r{day}" / "results.json", (2 if day < 4 else 4) * MB, f"r{day}",
+                 started=f"2026-11-0{day}T12:00:00+00:00")
+    assert trends(tmp_path / "runs", tmp_path / "none", out=tmp_path / "out", fail_on="disk_bytes:25%",
+                  record_type=Disk) == 1
+    printed = capsys.readouterr().out
+    assert "FAIL logreg disk bytes stepped up at run r4: 2.0 MB -> 4.0 MB (100.00 %, limit 25)" in printed
+    assert (tmp_path / "out" / "trends_smoke-same-machine_disk_bytes.png").is_file()
+
+
+def test_memory_is_judged_lower_is_better_on_one_machine(tmp_path, capsys):
+    def run(name: str, train_memory: int, fingerprint: str = "same-machine") -> str:
+        document = results_document(Report([CaseRecord(model="forest", profile="smoke", status="passed",
+                                                       accuracy=0.87, train_memory=train_memory)],
+                                           RunInfo(id=name, profile="smoke", machine={"fingerprint": fingerprint}),
+                                           tmp_path))
+        atomic_write_json(tmp_path / f"{name}.json", document)
+        return str(tmp_path / f"{name}.json")
+
+    base, grown, shrunk = run("A", 200 * MB), run("B", 300 * MB), run("C", 100 * MB)
+    assert main(["compare", base, grown, "--fail-on", "train_memory:25%"]) == 1
+    assert "FAIL forest: train_memory grew +50.0%, 200.0 MB -> 300.0 MB" in capsys.readouterr().out
+    assert main(["compare", base, shrunk, "--fail-on", "train_memory:25%"]) == 0
+    capsys.readouterr()
+    elsewhere = run("D", 300 * MB, fingerprint="another-machine")
+    assert main(["compare", base, elsewhere, "--fail-on", "train_memory:25%"]) == 0
+    assert "memory not judged" in capsys.readouterr().out
+    assert json.loads(Path(base).read_text())["models"][0]["train_memory"] == 200 * MB
