@@ -3,7 +3,7 @@
 On Linux the kernel keeps the resident set's high-water mark (``VmHWM``) and resets it on request
 (``5`` into ``/proc/self/clear_refs``, Linux 4.0+), so the peak is exact, however short, and costs
 two small file accesses per call and no thread. Where that is refused (another kernel, a
-sandbox) a background thread samples the resident set (``/proc/self/statm``) every few
+sandbox) a background thread samples the resident set (``/proc/self/statm``) every ten
 milliseconds. Without ``/proc`` (macOS, Windows) the host's memory is not measured (the fields
 stay empty). Where a network trains on a GPU, torch's or TensorFlow's own peak allocation on it
 is what bounds the model, and is measured instead (the ``memory`` field says which).
@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 PROC = Path("/proc/self")
-SAMPLE_SECONDS = 0.002
+SAMPLE_SECONDS = 0.01
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
