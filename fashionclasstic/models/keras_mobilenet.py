@@ -77,17 +77,16 @@ def mobilenetv2(params, context):
 
 @register_model("mobilenetv2_scratch", family="neural network", framework="keras",
                 requires=("tensorflow", "keras"), extra="tf", uses_validation=True,
-                # The airbench recipe of the torch ``cnn``, measured on the full split (AMD EPYC,
-                # 2 cores, seed 0): Nesterov SGD at peak 0.1 with a triangular schedule, label
-                # smoothing 0.2 and flip TTA reach 0.9069 in 8 epochs (281 s), where AdamW with
-                # cosine decay reached 0.8846 in 9 (352 s); peak 0.2 is unstable (a collapsed
-                # epoch). Mixed bfloat16 runs 2x slower per epoch in TensorFlow on this CPU.
-                # At 32x32 the network ends on a 1x1 map; 48 or 64 pixels cost 2-4x per epoch.
+                # The airbench recipe of the torch ``cnn`` (Nesterov SGD at peak 0.1, triangular
+                # schedule, label smoothing 0.2, flip TTA): over the target in fewer epochs than AdamW
+                # with cosine decay; peak 0.2 is unstable (a collapsed epoch); float32, as mixed
+                # bfloat16 is slower in TensorFlow. At 32x32 the network ends on a 1x1 map; larger
+                # images cost several times more per epoch (README, "Results on the reference machine").
                 params=dict(TRAINING_DEFAULTS, alpha=0.35, image_size=32, bn_momentum=0.9, dropout=0.1, epochs=8,
                             batch_size=256, optimizer="nesterov", learning_rate=0.1, weight_decay=5e-4,
                             label_smoothing=0.2, flip=True, shift=0, warmup_epochs=1.6, tta=True),
-                # One smoke epoch is too short for the SGD recipe (0.34 +- 0.08 over three seeds,
-                # AdamW 0.51 +- 0.06): smoke keeps AdamW with cosine decay.
+                # One smoke epoch is too short for the SGD recipe (far below AdamW over three seeds;
+                # README, "Results on the reference machine"): smoke keeps AdamW with cosine decay.
                 profiles={"smoke": {"dropout": 0.2, "epochs": 1, "batch_size": 64, "optimizer": "adamw",
                                     "learning_rate": 3e-3, "weight_decay": 1e-4, "label_smoothing": 0.1,
                                     "warmup_epochs": 0.2},

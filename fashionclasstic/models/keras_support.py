@@ -50,8 +50,9 @@ class KerasClassifier(NetworkClassifier):
     """
 
     def __post_init__(self):
-        # Measured: mixed bfloat16 made MobileNetV2 2x slower per epoch in TensorFlow on a Zen 4 with
-        # native bf16; TensorFlow offers no per-op fallback, so every Keras model trains in float32.
+        # Mixed bfloat16 made MobileNetV2 slower per epoch in TensorFlow even on a CPU with native
+        # bf16 (README, "Results on the reference machine"); TensorFlow offers no per-op fallback,
+        # so every Keras model trains in float32.
         self.precision_reason = "Keras models train in float32 (TensorFlow's mixed bfloat16 was slower)"
         if self.setting("optimizer") not in OPTIMIZERS:
             raise ConfigError(f"model {self.name!r}: optimizer {self.setting('optimizer')!r} is not one of "

@@ -5,8 +5,8 @@ from fashionclasstic.models.registry import register_model
 
 
 @register_model("logreg", family="linear", framework="scikit-learn", requires=("sklearn",),
-                # L-BFGS converges in about 315 iterations on the full split; stopped at 200 it
-                # scored 0.8446 with a ConvergenceWarning, converged 0.8459 (AMD EPYC, 2 cores).
+                # L-BFGS needs over 300 iterations on the full split: 500 lets it converge (stopped at
+                # 200 it warns and scores lower; README, "Results on the reference machine").
                 params={"C": 0.1, "max_iter": 500}, profiles={"smoke": {}, "full": {}}, tiny={"max_iter": 30},
                 expected_seconds={"smoke": (5.0, 0.0), "full": (33.6, 0.1)})
 def logreg(params, context):

@@ -112,9 +112,8 @@ PARAMS = dict(TRAINING_DEFAULTS, image_size=32, dropout=0.2, bn_momentum=0.1, fr
               predict_batch_size=500, precision="auto")
 PROFILES = {"smoke": {"epochs": 2, "batch_size": 64, "warmup_epochs": 0.2}, "full": {}}
 # freeze_blocks: backward through the head only
-# Full: measured on 2 quiet cores of an Intel Xeon with AMX (float32 chosen: 0.28 s a step against
-# bf16's 0.64 s), 571 s of training, 15.6 s a prediction of the test set with flip TTA. Smoke: the
-# same per image (5,400 images x 2 epochs against 54,000 x 4), and a prediction of 2,000 images.
+# Full: the measured run of README's EfficientNet-Lite0 table, with its inference. Smoke: the same
+# per image (5,400 images x 2 epochs against 54,000 x 4), and a prediction of 2,000 images.
 EXPECTED_SECONDS = {"smoke": (32.0, 12.5), "full": (587.0, 62.5)}
 TINY = {"epochs": 1, "batch_size": 100, "warmup_epochs": 0, "freeze_blocks": 16, "precision": "float32"}
 
