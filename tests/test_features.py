@@ -105,6 +105,25 @@ def test_hog_descriptor_shape_orientation_and_block_norm():
         HOGDescriptor(cells=(4, 5)).fit(None)
 
 
+@pytest.mark.parametrize("cell", [4, 7])
+def test_hog_descriptor_agrees_with_scikit_image_where_the_definitions_agree(cell):
+    """With votes into one bin (scikit-image's definition; the suite interpolates between the two
+    nearest bins by default) and no pixels appended, one cell size is ``skimage.feature.hog``."""
+    feature = pytest.importorskip("skimage.feature")
+    from fashionclasstic.models.contract import tiny_images
+    from fashionclasstic.models.features import HOGDescriptor
+
+    images = np.concatenate([tiny_images(4, seed=1)[0].reshape(-1, 28, 28),
+                             np.random.default_rng(0).random((4, 28, 28))]).astype(np.float32)
+    ours = HOGDescriptor(cells=(cell,), interpolate=False, pixels=0.0).fit(None).transform(images)
+    theirs = np.stack([feature.hog(image, orientations=9, pixels_per_cell=(cell, cell), cells_per_block=(2, 2),
+                                   block_norm="L2-Hys", feature_vector=True) for image in images])
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
+    interpolated = HOGDescriptor(cells=(cell,), pixels=0.0).fit(None).transform(images)
+    assert np.abs(interpolated - theirs).max() > 0.01  # the default is another definition
+
+
 def test_pixel_forests_put_little_importance_on_the_border(official_data_dir):
     """The acceptance of the 'trees on pixels' change: under 8% on the 108 outermost pixels."""
     from fashionclasstic.data import load_fashion_mnist
