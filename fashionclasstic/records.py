@@ -248,7 +248,8 @@ class CaseRecord:
         return cls(**values)
 
     def merge(self, newer: CaseRecord) -> None:
-        """Take what a later phase of the same case learned (train, then inference); the
+        """Take what a later phase of the same case learned (train, then inference): each field
+        it holds other than its default (a measured 0 bytes is kept, a default seed 0 is not); the
         worse of the two statuses stays, with its reason."""
         worst = max(self, newer, key=lambda r: STATUS_SEVERITY.get(r.status, 0))
         status, reason = worst.status, worst.reason
@@ -256,7 +257,7 @@ class CaseRecord:
             value, before = getattr(newer, f.name), getattr(self, f.name)
             if isinstance(value, dict) and isinstance(before, dict):
                 setattr(self, f.name, {**before, **value})
-            elif value not in (None, "", [], {}, 0):
+            elif value not in (None, "", [], {}) and value != f.default:
                 setattr(self, f.name, value)
         self.status, self.reason = status, reason
         self.derive()

@@ -72,3 +72,6 @@ def test_merging_phases_keeps_both_node_ids_and_the_worse_status():
                            node_ids={"inference": "t.py::test_inference[m]"}))
     assert train.node_ids == {"train": "t.py::test_train[m]", "inference": "t.py::test_inference[m]"}
     assert (train.status, train.reason, train.accuracy) == ("interrupted", "SIGINT", 0.9)
+    inference = CaseRecord(model="m", seed=3, train_memory=5)
+    inference.merge(CaseRecord(model="m", seed=0, train_memory=5, inference_memory=0))  # 0 bytes: measured
+    assert (inference.seed, inference.inference_memory) == (3, 0)
