@@ -93,9 +93,11 @@ def deit(params, context):
                 params=dict(TRAINING_DEFAULTS, patch_size=7, hidden_size=96, layers=4, heads=4, mlp_ratio=2,
                             dropout=0.0, epochs=6, batch_size=128, learning_rate=2e-3, label_smoothing=0.1, flip=True,
                             shift=1, patience=4, tta=True),  # 6 epochs + flip TTA: 8 epochs' accuracy
-                profiles={"smoke": {"epochs": 3, "batch_size": 64, "patience": None}, "full": {}},
+                # smoke: the full schedule on the subsample; 3 epochs of batch 64 left the seeds 4 points
+                # apart (the gate's margin), the whole schedule converges (README: gate sensitivity)
+                profiles={"smoke": {"patience": None}, "full": {}},
                 tiny={"hidden_size": 16, "layers": 1, "heads": 2, "epochs": 2, "batch_size": 32, "warmup_epochs": 0},
-                expected_seconds={"smoke": (11.4, 3.5), "full": (180.9, 17.7)})
+                expected_seconds={"smoke": (19.8, 3.3), "full": (180.9, 17.7)})
 def deit_scratch(params, context):
     """A small DeiT for 28x28 grey images (7x7 patches), trained from scratch."""
     return TorchClassifier(name="deit_scratch", build=build_scratch_deit, params=params, context=context)
