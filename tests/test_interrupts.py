@@ -87,7 +87,10 @@ def start(suite, *args):
     process = suite.popen([sys.executable, "-m", "pytest", "-p", "slow_models", f"--fc-data-dir={suite.data_dir}",
                            "--fc-profile=smoke", f"--fc-report-dir={suite.path / 'report'}", "-p", "no:cacheprovider",
                            "--fc-models=centroid,slow", "--benchmark-autosave", *args],
-                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                          # as from a terminal: a job started with '&' by a script (as this test
+                          # run may be) ignores SIGINT, and an ignored signal stays ignored
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     process.log = log
     return process
 

@@ -36,7 +36,8 @@ def signal_label(name: str) -> str:
 
 class InterruptHandler:
     """Installs the handlers in the main thread (where Python delivers signals) and restores
-    the previous ones; only replaces the defaults, never a handler someone else installed."""
+    the previous ones; only replaces the defaults, never a handler someone else installed nor
+    a signal ignored from the start (a job a script starts with ``&`` ignores SIGINT)."""
 
     def __init__(self):
         self.received: str | None = None  # the first signal's name
