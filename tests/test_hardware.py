@@ -83,8 +83,16 @@ def test_the_cnn_trains_in_float32_where_bf16_is_not_native(monkeypatch):
     monkeypatch.setattr("fashionclasstic.models.torch_support.capabilities", lambda: NO_BF16)
     rng = np.random.default_rng(0)
     x, y = rng.random((64, 28, 28), dtype=np.float32), np.arange(64) % 10
-    model = create_model("cnn", ModelContext(seed=0, threads=1), "smoke", widths=(4, 4, 8), convs=1, epochs=1,
-                         batch_size=32, precision="auto")
+    model = create_model("cnn", ModelContext(seed=0, threads=1), "smoke", widths=(4, 4, 8), convs=1, epochs=2,
+                         batch_size=32, precision="auto", float32_max_epochs=1)
     model.fit(x, y)
     assert (model.precision, model.precision_reason) == ("float32", "forced for the test")
     assert model.describe()["precision_reason"] == "forced for the test"
+    assert (model.describe()["epochs"], len(model.history["loss"])) == (1, 1)  # the float32 recipe, as recorded
+
+
+@pytest.mark.parametrize("precision, epochs, trained", [("float32", 24, 16), ("bfloat16", 24, 24), ("float32", 8, 8)])
+def test_the_cnn_trains_fewer_epochs_in_float32_and_never_more_than_asked(precision, epochs, trained):
+    model = create_model("cnn", ModelContext(seed=0), "full", epochs=epochs)
+    assert model.recipe_for(precision)["epochs"] == trained
+    assert model.params["epochs"] == epochs  # the asked-for recipe is left as it was
