@@ -89,6 +89,8 @@ def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys
         (record,) = saved["models"]
         assert [repeat["seed"] for repeat in record["repeats"]] == [0, 1]
         assert len(record["train_samples"]) == 2 and saved["run"]["repeats"] == 2
+        # a session is one time sample: its inference rounds count, their median is judged
+        assert len(record["inference_samples"]) == 2 and record["inference_rounds"] > 2
     assert main(["compare", "ab-run/base", "ab-run/head", "--fail-on", "accuracy:1"]) == 1
 
 
