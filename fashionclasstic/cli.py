@@ -167,6 +167,17 @@ def add_data_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--no-download", action="store_true", help="never try to download")
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from fashionclasstic.calibration import REFERENCE, REFERENCE_MACHINE, calibrate
+
+    here = calibrate()
+    print(f"matrix products {here.matrix_seconds:.4f} s, interpreter loop {here.loop_seconds:.4f} s "
+          f"(best of each of a few tries)")
+    print(f"{here.factor_against(REFERENCE):.2f}x the time of {REFERENCE_MACHINE}, where the registry's "
+          f"estimates were measured (matrix {REFERENCE.matrix_seconds:.4f} s, loop {REFERENCE.loop_seconds:.4f} s)")
+    return 0
+
+
 def add_run_options(command: argparse.ArgumentParser, storage: bool = True) -> None:
     """Where saved runs are: the suite's run folders, and pytest-benchmark's storage."""
     command.add_argument("--runs-dir", default=".fashionclasstic/runs", help="where the suite saves runs")
@@ -246,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "named in every table")
     add_run_options(merge, storage=False)
     merge.set_defaults(run=cmd_merge)
+
+    calibrate = commands.add_parser("calibrate", help="time this machine against the one the registry's time "
+                                                      "estimates are from (the run header scales them by it)")
+    calibrate.set_defaults(run=cmd_calibrate)
 
     explore = commands.add_parser("explore", help="draw the data figures: samples, class histogram, per class")
     explore.add_argument("--out", metavar="DIR", default=".fashionclasstic/data", help="default: %(default)s")

@@ -112,10 +112,12 @@ def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
 
 
 def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, source: str | None = None,
-                     runs_dir: Path = RUNS_DIR, fingerprint: str | None = None) -> Expected:
+                     runs_dir: Path = RUNS_DIR, fingerprint: str | None = None,
+                     registry_scale: float = 1.0) -> Expected:
     """Each model's expected seconds: measured in ``source`` (or the newest saved run of the
     profile when ``source`` is None; with ``fingerprint``, of that machine), else the registry's
-    estimate, else the median of the others."""
+    estimate times ``registry_scale`` (this machine against the registry's, see calibration.py),
+    else the median of the others."""
     models = list(dict.fromkeys(models))
     run = saved_run(source, profile, runs_dir) if source else newest_run(profile, runs_dir, fingerprint)
     seconds: dict[str, float] = {}
@@ -129,7 +131,7 @@ def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, sour
             continue
         estimate = registry_seconds(model, profile, repeats)
         if estimate is not None:
-            seconds[model], origins[model] = estimate, REGISTRY
+            seconds[model], origins[model] = estimate * registry_scale, REGISTRY
     fallback = statistics.median(seconds.values()) if seconds else UNKNOWN_SECONDS
     for model in models:
         if model not in seconds:

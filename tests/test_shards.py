@@ -20,7 +20,7 @@ from fashionclasstic.models import get_model_spec, list_models
 from fashionclasstic.records import CaseRecord, RunInfo
 from fashionclasstic.reporting.publishers import Report, results_document
 
-# The reference run (README, "Results on the reference machine": bash .ci/bench, full profile,
+# A reference run (README, "Results", the Zen 4 run of 2026-11-26: bash .ci/bench, full profile,
 # 2 cores of an AMD EPYC Zen 4): training seconds and inference seconds of one round over 10,000
 # images, per model.
 REFERENCE_FULL_RUN = {

@@ -81,19 +81,19 @@ def mobilenetv2(params, context):
                 # schedule, label smoothing 0.2, flip TTA): over the target in fewer epochs than AdamW
                 # with cosine decay; peak 0.2 is unstable (a collapsed epoch); float32, as mixed
                 # bfloat16 is slower in TensorFlow. At 32x32 the network ends on a 1x1 map; larger
-                # images cost several times more per epoch (README, "Results on the reference machine").
+                # images cost several times more per epoch (README, "Results").
                 params=dict(TRAINING_DEFAULTS, alpha=0.35, image_size=32, bn_momentum=0.9, dropout=0.1, epochs=8,
                             batch_size=256, optimizer="nesterov", learning_rate=0.1, weight_decay=5e-4,
                             label_smoothing=0.2, flip=True, shift=0, warmup_epochs=1.6, tta=True),
                 # One smoke epoch is too short for the SGD recipe (far below AdamW over three seeds;
-                # README, "Results on the reference machine"): smoke keeps AdamW with cosine decay.
+                # README, "Results"): smoke keeps AdamW with cosine decay.
                 profiles={"smoke": {"dropout": 0.2, "epochs": 1, "batch_size": 64, "optimizer": "adamw",
                                     "learning_rate": 3e-3, "weight_decay": 1e-4, "label_smoothing": 0.1,
                                     "warmup_epochs": 0.2},
                           "full": {}},
                 # eager steps on ~150 layers cost about a second each: one batch
                 tiny={"epochs": 1, "batch_size": 200, "warmup_epochs": 0, "run_eagerly": True},
-                expected_seconds={"smoke": (38.9, 3.1), "full": (290.0, 13.3)})
+                expected_seconds={"smoke": (38.9, 3.1), "full": (472.5, 2.8)})
 def mobilenetv2_scratch(params, context):
     """The same MobileNetV2 and input pipeline, randomly initialised, trained on Fashion-MNIST."""
     return KerasClassifier(name="mobilenetv2_scratch", build=lambda p, keras: build_mobilenet(p, keras, None),

@@ -51,7 +51,7 @@ class KerasClassifier(NetworkClassifier):
 
     def __post_init__(self):
         # Mixed bfloat16 made MobileNetV2 slower per epoch in TensorFlow even on a CPU with native
-        # bf16 (README, "Results on the reference machine"); TensorFlow offers no per-op fallback,
+        # bf16 (README, "Results"); TensorFlow offers no per-op fallback,
         # so every Keras model trains in float32.
         self.precision_reason = "Keras models train in float32 (TensorFlow's mixed bfloat16 was slower)"
         if self.setting("optimizer") not in OPTIMIZERS:

@@ -62,9 +62,9 @@ class ModelSpec:
     uses_validation: bool = False
     min_accuracy: Mapping[str, float] = field(default_factory=dict)
     # Per profile: (seconds of one training with its evaluation, seconds of the inference case),
-    # what shards are balanced by when no saved run measured the model. The built-in models'
-    # numbers were measured on the reference machine: 2 cores of an AMD EPYC (Zen 4), the
-    # README's results (full) and thresholds.toml's runs (smoke; inference: a fifth of full's).
+    # what shards are balanced by and the run header scales (calibration.py) when no saved run
+    # measured the model. The built-in models' numbers were measured on the machine
+    # calibration.REFERENCE_MACHINE names (the README's "Results").
     expected_seconds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     def check_keys(self, overrides: Mapping[str, Any], where: str) -> None:

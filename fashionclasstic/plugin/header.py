@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from fashionclasstic.calibration import REFERENCE, REFERENCE_MACHINE, calibrate
 from fashionclasstic.durations import NO_ESTIMATE, REGISTRY, expected_seconds
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.plugin.machines import this_machine
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.records import parse_case_name
-
-# Where the registry's estimates come from, and how far another CPU was seen to stray from them.
-REFERENCE_NOTE = ("registry estimates are from 2 cores of an AMD EPYC Zen 4 (AVX-512 BF16); 2 AVX2-only Zen 3 "
-                  "cores took 1.6-2.75x as long")
 
 
 class RunHeader:
@@ -49,9 +46,15 @@ def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -
              f"seed {settings.seed}, repeats {settings.repeats}, {settings.threads_per_worker()} threads per worker",
              f"fashionclasstic: CPU vector ISA {caps.isa}; networks train in {precision}: {caps.reason}"]
     if models:
-        expected = expected_seconds(models, settings.profile.name, settings.repeats,
-                                    fingerprint=this_machine(config, settings).get("fingerprint"))
-        note = f"; {REFERENCE_NOTE}" if REGISTRY in expected.origins.values() else ""
+        fingerprint = this_machine(config, settings).get("fingerprint")
+        expected = expected_seconds(models, settings.profile.name, settings.repeats, fingerprint=fingerprint)
+        note = ""
+        if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrate
+            factor = calibrate().factor_against(REFERENCE)
+            expected = expected_seconds(models, settings.profile.name, settings.repeats, fingerprint=fingerprint,
+                                        registry_scale=factor)
+            note = (f"; registry estimates are from {REFERENCE_MACHINE}, times {factor:.2f} for this machine "
+                    f"by a quick calibration (a hint: CPUs differ by model, 1.6-2.75x between a Zen 4 and a Zen 3)")
         if set(expected.origins.values()) == {NO_ESTIMATE}:
             lines.append("fashionclasstic: expected duration unknown (no saved run of this machine, no registry "
                          "estimate for these models)")
