@@ -11,7 +11,7 @@ header can say how long it should take.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,16 +113,17 @@ def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
 
 def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, source: str | None = None,
                      runs_dir: Path = RUNS_DIR, fingerprint: str | None = None,
-                     registry_scale: float = 1.0) -> Expected:
+                     registry_scale: Callable[[], float] | None = None) -> Expected:
     """Each model's expected seconds: measured in ``source`` (or the newest saved run of the
     profile when ``source`` is None; with ``fingerprint``, of that machine), else the registry's
-    estimate times ``registry_scale`` (this machine against the registry's, see calibration.py),
-    else the median of the others."""
+    estimate times ``registry_scale()`` (this machine against the registry's, see calibration.py;
+    called once, and only when an estimate is used), else the median of the others."""
     models = list(dict.fromkeys(models))
     run = saved_run(source, profile, runs_dir) if source else newest_run(profile, runs_dir, fingerprint)
     seconds: dict[str, float] = {}
     origins: dict[str, str] = {}
     run_name = f"run {run.label} ({run.path})" if run is not None else ""
+    factor: float | None = None  # registry_scale(), asked when the first estimate is used
     for model in models:
         record = run.models.get(model) if run is not None else None
         measured = measured_seconds(record, repeats) if record is not None else None
@@ -131,7 +132,9 @@ def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, sour
             continue
         estimate = registry_seconds(model, profile, repeats)
         if estimate is not None:
-            seconds[model], origins[model] = estimate * registry_scale, REGISTRY
+            if factor is None:
+                factor = registry_scale() if registry_scale is not None else 1.0
+            seconds[model], origins[model] = estimate * factor, REGISTRY
     fallback = statistics.median(seconds.values()) if seconds else UNKNOWN_SECONDS
     for model in models:
         if model not in seconds:

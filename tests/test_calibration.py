@@ -31,7 +31,12 @@ def test_only_registry_estimates_are_scaled(tmp_path):
     from tests.test_shards import save_run
 
     save_run(tmp_path, "smoke", {"logreg": (9.0, 0.0)}, "2026-11-21T10:00:00+00:00", "measured-here")
-    expected = expected_seconds(["logreg", "decision_tree"], "smoke", runs_dir=tmp_path, registry_scale=3.0)
+    asked = []
+    expected = expected_seconds(["logreg", "decision_tree", "svm"], "smoke", runs_dir=tmp_path,
+                                registry_scale=lambda: asked.append(1) or 3.0)
+    assert asked == [1]  # one calibration for every estimate
+    expected_seconds(["logreg"], "smoke", runs_dir=tmp_path, registry_scale=lambda: asked.append(2) or 3.0)
+    assert asked == [1]  # and none when this machine's saved run has every model
     assert expected.seconds["logreg"] == 9.0  # measured on this machine: as it was
     assert expected.origins["decision_tree"] == REGISTRY
     assert expected.seconds["decision_tree"] == pytest.approx(

@@ -112,7 +112,7 @@ def _history(evals: dict) -> dict[str, list[float]]:
                                     "early_stopping_rounds": 10},
                           "full": {}},
                 tiny={"n_estimators": 3, "max_depth": 3},
-                expected_seconds={"smoke": (3.9, 0.0), "full": (323.6, 0.4)})
+                expected_seconds={"smoke": (3.4, 0.1), "full": (324.0, 4.6)})
 def xgboost(params, context):
     """Histogram gradient boosting on the 784 pixels, one tree per class per round, early-stopped."""
     return XGBoostClassifier(name="xgboost", params=params, seed=context.seed, n_jobs=context.n_jobs)
@@ -126,7 +126,7 @@ def xgboost(params, context):
                                     "early_stopping_rounds": 10},
                           "full": {}},
                 tiny={"n_estimators": 3, "max_depth": 3},
-                expected_seconds={"smoke": (4.6, 0.1), "full": (180.3, 0.8)})
+                expected_seconds={"smoke": (4.2, 1.1), "full": (181.1, 4.9)})
 def xgboost_features(params, context):
     """The same boosting on the suite's image features (means, profiles, orientation histograms)."""
     from fashionclasstic.models.features import ImageFeatures

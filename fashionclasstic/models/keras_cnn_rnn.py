@@ -41,7 +41,7 @@ def build_cnn_rnn(params, keras):
                 # eager: tracing the graph costs more than a few tiny steps
                 tiny={"filters": (4, 8), "units": 8, "epochs": 2, "batch_size": 100, "warmup_epochs": 0,
                       "run_eagerly": True},
-                expected_seconds={"smoke": (8.0, 0.2), "full": (287.8, 1.3)})
+                expected_seconds={"smoke": (7.8, 1.2), "full": (289.1, 8.0)})
 def cnn_rnn(params, context):
     """Two convolutions, then a GRU reading the 7 rows of the feature map as a sequence."""
     return KerasClassifier(name="cnn_rnn", build=build_cnn_rnn, params=params, context=context)

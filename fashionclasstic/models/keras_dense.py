@@ -22,7 +22,7 @@ def build_dense(params, keras):
                             batch_size=512, learning_rate=3e-3, label_smoothing=0.1, flip=True, patience=6),
                 profiles={"smoke": {"epochs": 3, "batch_size": 128, "patience": None}, "full": {}},
                 tiny={"units": (32,), "epochs": 2, "batch_size": 100, "warmup_epochs": 0, "run_eagerly": True},
-                expected_seconds={"smoke": (5.8, 0.1), "full": (99.9, 0.2)})
+                expected_seconds={"smoke": (7.0, 0.6), "full": (100.1, 2.2)})
 def dnn(params, context):
     """Dense network: two hidden layers with batch norm and dropout."""
     return KerasClassifier(name="dnn", build=build_dense, params=params, context=context)

@@ -93,7 +93,7 @@ def mobilenetv2(params, context):
                           "full": {}},
                 # eager steps on ~150 layers cost about a second each: one batch
                 tiny={"epochs": 1, "batch_size": 200, "warmup_epochs": 0, "run_eagerly": True},
-                expected_seconds={"smoke": (37.8, 0.7), "full": (472.5, 2.8)})
+                expected_seconds={"smoke": (35.0, 3.6), "full": (475.3, 16.6)})
 def mobilenetv2_scratch(params, context):
     """The same MobileNetV2 and input pipeline, randomly initialised, trained on Fashion-MNIST."""
     return KerasClassifier(name="mobilenetv2_scratch", build=lambda p, keras: build_mobilenet(p, keras, None),

@@ -97,7 +97,7 @@ def deit(params, context):
                 # apart (the gate's margin), the whole schedule converges (README: gate sensitivity)
                 profiles={"smoke": {"patience": None}, "full": {}},
                 tiny={"hidden_size": 16, "layers": 1, "heads": 2, "epochs": 2, "batch_size": 32, "warmup_epochs": 0},
-                expected_seconds={"smoke": (19.7, 0.5), "full": (146.2, 2.3)})
+                expected_seconds={"smoke": (16.3, 3.2), "full": (148.5, 13.9)})
 def deit_scratch(params, context):
     """A small DeiT for 28x28 grey images (7x7 patches), trained from scratch."""
     return TorchClassifier(name="deit_scratch", build=build_scratch_deit, params=params, context=context)

@@ -12,7 +12,7 @@ from fashionclasstic.models.registry import register_model
 @register_model("decision_tree", family="tree", framework="scikit-learn", requires=("sklearn",),
                 params={"max_depth": 14, "min_samples_leaf": 4},
                 profiles={"smoke": {"max_depth": 12, "min_samples_leaf": 2}, "full": {}}, tiny={"max_depth": 6},
-                expected_seconds={"smoke": (1.9, 0.0), "full": (32.5, 0.0)})
+                expected_seconds={"smoke": (1.7, 0.0), "full": (32.5, 0.1)})
 def decision_tree(params, context):
     """A single CART tree, depth-limited: an unlimited tree overfits and scores lower."""
     from sklearn.tree import DecisionTreeClassifier
@@ -23,7 +23,7 @@ def decision_tree(params, context):
 @register_model("random_forest", family="ensemble", framework="scikit-learn", requires=("sklearn",),
                 params={"n_estimators": 100},
                 profiles={"smoke": {"n_estimators": 50}, "full": {}}, tiny={"n_estimators": 5},
-                expected_seconds={"smoke": (1.4, 0.0), "full": (59.1, 0.3)})
+                expected_seconds={"smoke": (1.4, 0.2), "full": (59.3, 2.8)})
 def random_forest(params, context):
     """Bagged, fully grown trees on the 784 pixels, as in the notebook and Zalando's runner."""
     from sklearn.ensemble import RandomForestClassifier
@@ -35,7 +35,7 @@ def random_forest(params, context):
 @register_model("random_forest_features", family="ensemble", framework="scikit-learn", requires=("sklearn",),
                 params={"n_estimators": 120},
                 profiles={"smoke": {"n_estimators": 50}, "full": {}}, tiny={"n_estimators": 5},
-                expected_seconds={"smoke": (2.2, 0.1), "full": (106.5, 0.8)})
+                expected_seconds={"smoke": (2.1, 1.0), "full": (107.3, 4.8)})
 def random_forest_features(params, context):
     """Bagged, fully grown trees on multi-scale means and gradient-orientation histograms.
 

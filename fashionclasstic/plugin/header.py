@@ -46,15 +46,14 @@ def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -
              f"seed {settings.seed}, repeats {settings.repeats}, {settings.threads_per_worker()} threads per worker",
              f"fashionclasstic: CPU vector ISA {caps.isa}; networks train in {precision}: {caps.reason}"]
     if models:
-        fingerprint = this_machine(config, settings).get("fingerprint")
-        expected = expected_seconds(models, settings.profile.name, settings.repeats, fingerprint=fingerprint)
+        expected = expected_seconds(models, settings.profile.name, settings.repeats,
+                                    fingerprint=this_machine(config, settings).get("fingerprint"),
+                                    registry_scale=lambda: calibrate().factor_against(REFERENCE))
         note = ""
-        if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrate
-            factor = calibrate().factor_against(REFERENCE)
-            expected = expected_seconds(models, settings.profile.name, settings.repeats, fingerprint=fingerprint,
-                                        registry_scale=factor)
-            note = (f"; registry estimates are from {REFERENCE_MACHINE}, times {factor:.2f} for this machine "
-                    f"by a quick calibration (a hint: CPUs differ by model, 1.6-2.75x between a Zen 4 and a Zen 3)")
+        if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrated
+            note = (f"; registry estimates are from {REFERENCE_MACHINE}, times "
+                    f"{calibrate().factor_against(REFERENCE):.2f} for this machine by a quick calibration "
+                    f"(a hint: CPUs differ by model, 1.6-2.75x between a Zen 4 and a Zen 3)")
         if set(expected.origins.values()) == {NO_ESTIMATE}:
             lines.append("fashionclasstic: expected duration unknown (no saved run of this machine, no registry "
                          "estimate for these models)")
