@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import make_dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -50,6 +52,68 @@ def test_the_peak_above_the_start_is_measured_and_a_quiet_call_measures_little(e
     assert 75 * MB <= peak.peak < 120 * MB and peak.kind.startswith("resident")
     assert peak_of(lambda: time.sleep(0.01)).peak < 10 * MB
     del held
+
+
+
+class FakeCuda:
+    """torch.cuda's peak-allocation counters, as a GPU run would move them."""
+
+    def __init__(self, allocated: int):
+        self.allocated, self.peak, self.resets = allocated, allocated, 0
+
+    def is_initialized(self) -> bool:
+        return True
+
+    def reset_peak_memory_stats(self) -> None:
+        self.peak, self.resets = self.allocated, self.resets + 1
+
+    def memory_allocated(self) -> int:
+        return self.allocated
+
+    def max_memory_allocated(self) -> int:
+        return self.peak
+
+    def hold(self, size: int) -> None:
+        self.allocated += size
+        self.peak = max(self.peak, self.allocated)
+        self.allocated -= size
+
+
+class FakeTensorFlowMemory:
+    """tf.config's GPU memory counters (``get_memory_info`` / ``reset_memory_stats``)."""
+
+    def __init__(self, current: int):
+        self.current, self.peak = current, current
+
+    def list_logical_devices(self, kind):
+        return ["GPU:0"] if kind == "GPU" else []
+
+    def get_memory_info(self, device):
+        return {"current": self.current, "peak": self.peak}
+
+    def reset_memory_stats(self, device):
+        self.peak = self.current
+
+
+def test_on_a_gpu_the_frameworks_peak_allocation_above_the_start_is_measured(monkeypatch):
+    cuda = FakeCuda(allocated=500 * MB)  # a model already on the GPU: not the call's
+    cuda.peak = 900 * MB  # an earlier call's peak: reset at the start
+    monkeypatch.setitem(sys.modules, "torch", SimpleNamespace(cuda=cuda))
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    peak = peak_of(lambda: cuda.hold(300 * MB))
+    assert (peak.peak, peak.kind, cuda.resets) == (300 * MB, "GPU (torch, peak allocated)", 1)
+
+    config = FakeTensorFlowMemory(current=200 * MB)
+    config.experimental = config
+    monkeypatch.setitem(sys.modules, "tensorflow", SimpleNamespace(config=config))
+    monkeypatch.delitem(sys.modules, "torch")
+    config.peak = 800 * MB
+
+    def tensorflow_call():
+        config.peak = max(config.peak, config.current + 120 * MB)
+
+    peak = peak_of(tensorflow_call)
+    assert (peak.peak, peak.kind) == (120 * MB, "GPU (TensorFlow, peak allocated)")
 
 
 Disk = make_dataclass("Disk", [("disk_bytes", int | None, measure("disk", "bytes", "disk_bytes", "disk use"))],
