@@ -47,6 +47,16 @@ def test_the_shipped_file_is_valid_and_gates_every_builtin_model():
     assert not stale, f"measured now, remove from FULL_NOT_YET_MEASURED: {stale}"
 
 
+
+SMOKE_SENSITIVITY = 0.02  # the CI gate catches a drop of the mean of 2 points in every model
+
+
+def test_every_shipped_smoke_gate_is_measured_over_seeds_and_catches_a_two_point_drop():
+    loose = {model: (gate.margin, len(gate.seeds)) for (model, profile), gate in load_thresholds().items()
+             if profile == "smoke" and not (len(gate.seeds) >= 3 and gate.margin <= SMOKE_SENSITIVITY)}
+    assert not loose, f"smoke gates measured on fewer than 3 seeds or with a margin over 2 points: {loose}"
+
+
 @pytest.mark.parametrize("text, message", [
     (GOOD.replace("min_accuracy = 0.834", "min_accuracy = 0.80"), "must equal measured - margin"),
     (GOOD.replace("margin = 0.006", "margin = 0.02").replace("0.834", "0.82"), "does not follow the rule"),
