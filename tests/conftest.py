@@ -7,6 +7,9 @@ import hashlib
 import os
 import shutil
 import struct
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 RUN_SLOW = os.environ.get("FASHIONCLASSTIC_SLOW_TESTS") == "1"
 
 
-SESSION_FIXTURES = {"pytester", "bench_session"}
+SESSION_FIXTURES = {"pytester", "bench_session", "suite_run"}
 NETWORK_FRAMEWORKS = {"keras", "torch"}
 
 
@@ -148,6 +151,40 @@ def session_with(conftest: str = "", **plugins: str):
         return bench_session
 
     return suite
+
+
+def shared_run(conftest: str, *args: str):
+    """A module's ``suite_run`` fixture: one pytest session of the suite's benchmark cases with
+    ``conftest`` (a user's models) and ``args``, started once for the module's tests, each of
+    which asserts its own part of it (a :class:`pytest.RunResult`; ``.path`` is its directory)."""
+
+    @pytest.fixture(scope="module")
+    def suite_run(tmp_path_factory, shared_cache):
+        data_dir = real_data_dir()
+        if data_dir is None:
+            pytest.skip("the official Fashion-MNIST archives are not available (set FASHIONCLASSTIC_DATA)")
+        directory = tmp_path_factory.mktemp("suite-run")
+        shutil.copy(REPO / "benchmarks" / "test_models.py", directory / "test_models.py")
+        (directory / "conftest.py").write_text(conftest)
+        result = run_pytest(directory, {"FASHIONCLASSTIC_CACHE": str(shared_cache)}, "-p", "no:cacheprovider",
+                            f"--fc-data-dir={data_dir}", *args)
+        result.path = directory
+        return result
+
+    return suite_run
+
+
+def run_pytest(directory: Path, env: dict[str, str], *args: str, timeout: float = 300) -> pytest.RunResult:
+    """``python -m pytest args`` in ``directory`` as pytester's ``runpytest_subprocess`` starts
+    it (its own home, no inherited pytest or xdist settings), for fixtures wider than a test."""
+    inherited = {key: value for key, value in os.environ.items()
+                 if key not in ("PYTEST_ADDOPTS", "TOX_ENV_DIR") and not key.startswith("PYTEST_XDIST")}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", f"--basetemp={directory / 'basetemp'}", *args],
+                          cwd=directory, env={**inherited, "HOME": str(directory), "PY_COLORS": "0", **env},
+                          capture_output=True, text=True, timeout=timeout, check=False)
+    return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
+                            time.perf_counter() - started)
 
 
 @pytest.fixture(scope="session")

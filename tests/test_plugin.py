@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import CENTROID_MODEL, session_with
+from tests.conftest import CENTROID_MODEL, session_with, shared_run
 
 USER_CONFTEST = CENTROID_MODEL + '''
 from fashionclasstic.models import BaseClassifier
@@ -62,37 +62,40 @@ def run(suite, *args, figures=False):
                                       *(() if figures else ("--fc-no-figures",)), *args)
 
 
-def test_a_model_registered_in_a_users_conftest_becomes_a_gated_case(suite):
-    result = run(suite, "--fc-models=centroid", "-v")
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*test_train?centroid? PASSED*", "*test_inference?centroid? PASSED*",
-                                 "*FashionClasstic results*", "best*centroid*prototype / scikit-learn*smoke*pass*"])
+# One session for what a user's conftest models get: gated cases, each model's two cases back to
+# back and closed before the next, a report hook's file, and a failure kept to its own model.
+suite_run = shared_run(USER_CONFTEST + CLOSE_LOG + PUBLISHER_HOOK, "--fc-profile=smoke", "-v",
+                       "--fc-models=centroid,centroid_twin,centroid_logged,broken", "--fc-report-dir=report")
 
 
-def test_each_models_cases_run_back_to_back_and_its_model_is_closed_before_the_next(suite):
-    suite.makeconftest(USER_CONFTEST + CLOSE_LOG)
-    result = run(suite, "--fc-models=centroid,centroid_twin,centroid_logged", "-v")
-    result.assert_outcomes(passed=6)
-    order = [line.split("::")[1].split()[0] for line in result.stdout.lines if "::test_" in line and "PASSED" in line]
+def test_a_model_registered_in_a_users_conftest_becomes_a_gated_case(suite_run):
+    suite_run.stdout.fnmatch_lines(["*test_train?centroid? PASSED*", "*test_inference?centroid? PASSED*",
+                                    "*FashionClasstic results*", "*centroid *prototype / scikit-learn*smoke*pass*"])
+    models = {m["model"]: m for m in json.loads((suite_run.path / "report/results.json").read_text())["models"]}
+    assert (models["centroid"]["status"], models["centroid"]["gate"], models["centroid"]["min_accuracy"]) == (
+        "passed", "pass", 0.6)
+
+
+def test_each_models_cases_run_back_to_back_and_its_model_is_closed_before_the_next(suite_run):
+    passed = [line for line in suite_run.stdout.lines if "::test_" in line and "PASSED" in line]
+    order = [line.split("::")[1].split()[0] for line in passed]
     assert order == ["test_train[centroid]", "test_inference[centroid]", "test_train[centroid_twin]",
                      "test_inference[centroid_twin]", "test_train[centroid_logged]", "test_inference[centroid_logged]"]
-    assert (suite.path / "closed.log").read_text() == "closed\n"
+    assert (suite_run.path / "closed.log").read_text() == "closed\n"
 
 
-def test_a_report_hook_adds_a_model_file(suite):
-    suite.makeconftest(USER_CONFTEST + PUBLISHER_HOOK)
-    result = run(suite, "--fc-models=centroid", f"--fc-report-dir={suite.path / 'report'}", figures=True)
-    result.assert_outcomes(passed=2)
-    assert [line for line in result.stdout.lines if line.startswith("report: ")] == [
-        f"report: {(suite.path / 'report').resolve() / 'index.html'}"]
-    assert float((suite.path / "report/models/centroid/accuracy.txt").read_text()) > 0.5
-    assert "models/centroid/accuracy.txt" in (suite.path / "report/results.md").read_text()
+def test_a_report_hook_adds_a_model_file(suite_run):
+    report = suite_run.path / "report"
+    assert [line for line in suite_run.stdout.lines if line.startswith("report: ")] == [
+        f"report: {report.resolve() / 'index.html'}"]
+    assert float((report / "models/centroid/accuracy.txt").read_text()) > 0.5
+    assert not (report / "models/broken/accuracy.txt").exists()  # the hook's condition: no accuracy
+    assert "models/centroid/accuracy.txt" in (report / "results.md").read_text()
 
 
-def test_a_failing_model_is_reported_while_the_others_keep_their_results(suite):
-    result = run(suite, "--fc-models=broken,centroid")
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*centroid*pass*passed*", "*broken*failed: diverged on purpose*"])
+def test_a_failing_model_is_reported_while_the_others_keep_their_results(suite_run):
+    suite_run.assert_outcomes(passed=6, failed=1, skipped=1)
+    suite_run.stdout.fnmatch_lines(["*centroid*pass*passed*", "*broken*failed: diverged on purpose*"])
 
 
 def test_unknown_profile_is_one_clear_message(suite):
@@ -146,15 +149,6 @@ def test_corrupted_archive_is_refused_before_any_training(suite, tmp_path):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines([f"*{labels} is not a readable gzip archive*Expected SHA-256*"])
     assert "passed" not in result.stdout.str()
-
-
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_models_deselected_with_k_are_not_reported_as_not_run(suite, workers):
-    result = run(suite, "--fc-models=centroid,decision_tree", "-k", "centroid", *workers)
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*centroid*pass*passed*"])
-    table = result.stdout.str().split("FashionClasstic results", 1)[1]
-    assert "decision_tree" not in table and "not run" not in table
 
 
 def test_user_thresholds_add_to_the_suites_and_ungated_models_are_named(suite, tmp_path):

@@ -296,17 +296,20 @@ def test_the_page_renders_in_a_headless_browser(report, tmp_path):
 suite = session_with(CENTROID_MODEL)
 
 
-def test_a_session_writes_one_report_with_every_model_serially_and_under_xdist_alike(suite, tmp_path):
+def test_a_session_writes_one_report_of_the_models_it_ran_serially_and_under_xdist_alike(suite, tmp_path):
     """Under xdist each model runs on one worker and the controller writes the one report; the
-    accuracies are the serial run's. (The figures a session draws: test_plugin's report hook,
-    serially, and test_interrupts, under xdist.)"""
+    accuracies are the serial run's; a model deselected with -k is not in it, not even as "not
+    run". (The figures a session draws: test_plugin's report hook, serially, and
+    test_interrupts, under xdist.)"""
     accuracies = {}
     for label, workers in (("serial", []), ("xdist", ["-n", "2"])):
         report_dir = tmp_path / label
-        result = suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}",
-                                            "--fc-profile=smoke", "--fc-models=centroid,centroid_twin",
+        result = suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
+                                            "--fc-models=centroid,centroid_twin,decision_tree", "-k", "centroid",
                                             f"--fc-report-dir={report_dir}", "--fc-no-figures", *workers)
         result.assert_outcomes(passed=4)
+        table = result.stdout.str().split("FashionClasstic results", 1)[1]
+        assert "decision_tree" not in table and "not run" not in table
         assert [line for line in result.stdout.lines if line.startswith(("report: ", "results: "))] == [
             f"results: {report_dir.resolve() / 'results.json'} (figures: python -m fashionclasstic report "
             f"{report_dir.resolve()})"]
