@@ -45,16 +45,16 @@ def git(repo, *args):
 
 @pytest.fixture
 def project(tmp_path, official_data_dir, shared_cache, monkeypatch):
-    """A user's project in git: BASE sleeps 0.15 s in fit, HEAD sleeps 0.3 s and gets 3% more wrong."""
+    """A user's project in git: BASE sleeps 0.3 s in fit, HEAD sleeps 0.6 s and gets 3% more wrong."""
     repo = tmp_path / "project"
     repo.mkdir()
     git(repo, "init", "-q")
     git(repo, "config", "user.email", "ab@example.org")
     git(repo, "config", "user.name", "ab")
-    (repo / "my_models.py").write_text(MODELS.format(sleep=0.15, wrong=0.0))
+    (repo / "my_models.py").write_text(MODELS.format(sleep=0.3, wrong=0.0))
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "base")
-    (repo / "my_models.py").write_text(MODELS.format(sleep=0.3, wrong=0.03))
+    (repo / "my_models.py").write_text(MODELS.format(sleep=0.6, wrong=0.03))
     git(repo, "commit", "-qam", "slower and worse")
     monkeypatch.chdir(repo)
     monkeypatch.setenv("FASHIONCLASSTIC_DATA", str(official_data_dir))
