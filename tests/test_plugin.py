@@ -179,7 +179,7 @@ def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, 
     (project / "my_models.py").write_text(USER_CONFTEST.replace("centroid", "my_centroid"))
     monkeypatch.chdir(project)
     result = pytester.runpytest_subprocess("--pyargs", "fashionclasstic.benchmarks", "--fc-import=my_models.py",
-                                           "--fc-models=my_centroid", "--fc-profile=smoke",
+                                           "--fc-models=my_centroid", "--fc-profile=smoke", "--fc-no-figures",
                                            f"--fc-data-dir={official_data_dir}", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["*my_centroid*prototype*pass*passed*"])
