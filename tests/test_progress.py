@@ -1,10 +1,12 @@
 """Live progress: what a model reports reaches the terminal, plainly in a log, never with -q."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from fashionclasstic import progress
+from fashionclasstic.plugin.live import LiveProgress
 from tests.conftest import session_with
 
 STEPPER = '''
@@ -46,7 +48,7 @@ suite = session_with(STEPPER)
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["serial", "xdist"])
-def test_progress_lines_reach_a_log_and_quiet_hides_them(suite, workers):
+def test_progress_lines_reach_a_log(suite, workers):
     args = ("--fc-models=stepper", "--fc-profile=smoke", f"--fc-data-dir={suite.data_dir}", "--fc-no-report")
     shown = suite.runpytest_subprocess(*args, *workers)
     shown.assert_outcomes(passed=2)
@@ -55,6 +57,40 @@ def test_progress_lines_reach_a_log_and_quiet_hides_them(suite, workers):
     else:
         shown.stdout.fnmatch_lines(["stepper: epoch 1/3, val. accuracy 0.6000, * elapsed, about * left",
                                     "stepper: epoch 3/3, val. accuracy 0.8000, * elapsed"])
-    if workers:  # -q: the controller does not even watch the workers (serial: nobody subscribes)
-        quiet = suite.runpytest_subprocess(*args, *workers, "-q")
-        assert "stepper: epoch" not in quiet.stdout.str()
+
+
+class Config:
+    """What LiveProgress reads of pytest's config: the verbosity, a worker's input, the plugins."""
+
+    pluginmanager = SimpleNamespace(get_plugin=lambda name: None)  # no terminal to write to
+
+    def __init__(self, verbosity: int, workerinput: dict | None = None):
+        self.verbosity = verbosity
+        if workerinput is not None:
+            self.workerinput = workerinput
+
+    def get_verbosity(self) -> int:
+        return self.verbosity
+
+
+@pytest.mark.parametrize("verbosity, shown", [(0, True), (-1, False)], ids=["default", "-q"])
+def test_quiet_hides_progress_serially_and_under_xdist(verbosity, shown, tmp_path):
+    """Serially nobody subscribes under -q; under xdist the controller neither watches its
+    workers nor gives them the folder, so they write no progress at all."""
+    serial = LiveProgress(Config(verbosity))
+    serial.pytest_sessionstart(None)
+    controller, node = LiveProgress(Config(verbosity)), SimpleNamespace(workerinput={})
+    controller.pytest_configure_node(node)
+    try:
+        assert (serial.unsubscribe is not None) is shown
+        assert ("fc_progress_dir" in node.workerinput) is shown
+        assert (controller.poller is not None and controller.poller.is_alive()) is shown
+        worker = LiveProgress(Config(verbosity, workerinput={"workerid": "gw0", **node.workerinput}))
+        worker.pytest_sessionstart(None)
+        progress.report("stepper", 1, 3, "epoch", time.perf_counter())
+        written = controller.folder is not None and (controller.folder / "gw0.txt").is_file()
+        assert written is shown
+        worker.pytest_sessionfinish()
+    finally:
+        serial.pytest_sessionfinish()
+        controller.pytest_sessionfinish()
