@@ -115,10 +115,16 @@ def test_bad_input_is_one_line_and_exit_2(project, capsys, argv, message):
 
 @pytest.mark.e2e
 def test_a_side_that_cannot_collect_is_one_line_and_exit_2(project, capsys):
+    """The base side runs first: broken there, ab stops before running the head at all."""
+    working = (project / "my_models.py").read_text()
     (project / "my_models.py").write_text("raise ImportError('broken on purpose')\n")
+    git(project, "commit", "-qam", "broken")
+    (project / "my_models.py").write_text(working)  # the working tree (the head side) is fine
     assert main(["ab", "HEAD", "--repeats", "1", "--out", "ab-broken", *PYTEST_OPTIONS]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "the head (working tree) side did not run its cases (pytest exit 4" in err[0], err
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "side did not run its cases (pytest exit 4" in err[0] and "the base" in err[0], err
+    assert "ab: head" not in captured.out
 
 
 def test_outside_a_repository(tmp_path, monkeypatch, capsys):
