@@ -63,15 +63,19 @@ def _matrix_products() -> None:
         b /= np.abs(b).max()
 
 
-def _interpreter_loop() -> None:
+def _interpreter_loop() -> int:
     total = 0
     for i in range(LOOP_LENGTH):
         total += (i * 7) % 13
-    if total < 0:  # keeps the loop from being optimised away by a clever interpreter
-        raise AssertionError
+    return total
 
 
 @functools.lru_cache(maxsize=1)
 def calibrate() -> Calibration:
     """This machine's calibration, measured once per process."""
     return Calibration(matrix_seconds=_best_of(_matrix_products), loop_seconds=_best_of(_interpreter_loop))
+
+
+def machine_factor() -> float:
+    """How many times as long as the reference machine this one should take (once per process)."""
+    return calibrate().factor_against(REFERENCE)

@@ -112,10 +112,19 @@ def real_data_dir() -> Path | None:
 @pytest.fixture
 def official_data_dir() -> Path:
     """The real archives (CI has them at ../shared); tests needing them skip elsewhere."""
+    return required_data_dir()
+
+
+def required_data_dir() -> Path:
     found = real_data_dir()
     if found is None:
         pytest.skip("the official Fashion-MNIST archives are not available (set FASHIONCLASSTIC_DATA)")
     return found
+
+
+def copy_benchmark_cases(directory: Path) -> None:
+    """The suite's benchmark cases, as a session in ``directory`` collects them."""
+    shutil.copy(REPO / "benchmarks" / "test_models.py", directory / "test_models.py")
 
 
 CENTROID_MODEL = '''
@@ -160,11 +169,9 @@ def shared_run(conftest: str, *args: str):
 
     @pytest.fixture(scope="module")
     def suite_run(tmp_path_factory, shared_cache):
-        data_dir = real_data_dir()
-        if data_dir is None:
-            pytest.skip("the official Fashion-MNIST archives are not available (set FASHIONCLASSTIC_DATA)")
+        data_dir = required_data_dir()
         directory = tmp_path_factory.mktemp("suite-run")
-        shutil.copy(REPO / "benchmarks" / "test_models.py", directory / "test_models.py")
+        copy_benchmark_cases(directory)
         (directory / "conftest.py").write_text(conftest)
         result = run_pytest(directory, {"FASHIONCLASSTIC_CACHE": str(shared_cache)}, "-p", "no:cacheprovider",
                             f"--fc-data-dir={data_dir}", *args)
@@ -201,6 +208,6 @@ def bench_session(pytester, official_data_dir, shared_cache, monkeypatch):
     monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(shared_cache))
     for variable in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(variable, raising=False)  # when the unit tests themselves run under xdist
-    shutil.copy(REPO / "benchmarks" / "test_models.py", pytester.path / "test_models.py")
+    copy_benchmark_cases(pytester.path)
     pytester.data_dir = official_data_dir
     return pytester

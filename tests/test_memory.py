@@ -54,7 +54,6 @@ def test_the_peak_above_the_start_is_measured_and_a_quiet_call_measures_little(e
     del held
 
 
-
 class FakeCuda:
     """torch.cuda's peak-allocation counters, as a GPU run would move them."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fashionclasstic.calibration import REFERENCE, REFERENCE_MACHINE, calibrate
+from fashionclasstic.calibration import REFERENCE_MACHINE, machine_factor
 from fashionclasstic.durations import NO_ESTIMATE, REGISTRY, expected_seconds
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.plugin.machines import this_machine
@@ -48,11 +48,11 @@ def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -
     if models:
         expected = expected_seconds(models, settings.profile.name, settings.repeats,
                                     fingerprint=this_machine(config, settings).get("fingerprint"),
-                                    registry_scale=lambda: calibrate().factor_against(REFERENCE))
+                                    registry_scale=machine_factor)
         note = ""
         if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrated
             note = (f"; registry estimates are from {REFERENCE_MACHINE}, times "
-                    f"{calibrate().factor_against(REFERENCE):.2f} for this machine by a quick calibration "
+                    f"{machine_factor():.2f} for this machine by a quick calibration "
                     f"(a hint: CPUs differ by model, 1.6-2.75x between a Zen 4 and a Zen 3)")
         if set(expected.origins.values()) == {NO_ESTIMATE}:
             lines.append("fashionclasstic: expected duration unknown (no saved run of this machine, no registry "
