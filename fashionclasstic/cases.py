@@ -106,10 +106,10 @@ class ModelCase:
         record.feature_importances = details["feature_importances"]
         record.hyperparameters = jsonable(details["hyperparameters"])
         record.evaluated_seed = self.round_context.seed
-        record.repeats.append({"seed": self.round_context.seed, "accuracy": record.accuracy,
-                               "macro_f1": record.macro_f1})
-        log.info("%s: test accuracy %.4f, macro-F1 %.4f (seed %d)", self.spec.name, record.accuracy,
-                 record.macro_f1, self.round_context.seed)
+        scores = record.repeat_scores()
+        record.repeats.append({"seed": self.round_context.seed, **scores})
+        log.info("%s: %s (seed %d)", self.spec.name, ", ".join(f"{name} {value:.4f}" for name, value in scores.items()),
+                 self.round_context.seed)
 
     def summarize(self, train_samples: list[float], cpu_samples: list[float]) -> None:
         """The repeats' mean and spread as the record's scores (the gate judges the mean)."""

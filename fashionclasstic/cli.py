@@ -73,14 +73,14 @@ def cmd_data(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.compare import compare
+    from fashionclasstic.runs.compare import compare
 
     return compare(args.runs, args.fail_on, runs_dir=Path(args.runs_dir), storage=Path(args.storage),
                    cross_machine=args.cross_machine)
 
 
 def cmd_ab(args: argparse.Namespace) -> int:
-    from fashionclasstic.ab import ab
+    from fashionclasstic.runs.ab import ab
 
     return ab(args.base, args.head, args.fail_on, repeats=args.repeats, seed=args.seed, options=args.pytest_options,
               out=args.out)
@@ -89,7 +89,7 @@ def cmd_ab(args: argparse.Namespace) -> int:
 def cmd_trends(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.trends import trends
+    from fashionclasstic.runs.trends import trends
 
     return trends(Path(args.runs_dir), Path(args.storage), args.models, Path(args.out) if args.out else None,
                    args.fail_on)
@@ -98,7 +98,7 @@ def cmd_trends(args: argparse.Namespace) -> int:
 def cmd_thresholds(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.files import find_results_file, load_results
+    from fashionclasstic.runs.saved import find_results_file, load_results
     from fashionclasstic.thresholds import default_thresholds_path, entries_from_run, update_thresholds
 
     saved = load_results(find_results_file(args.saved_run, Path(args.runs_dir)))
@@ -117,7 +117,7 @@ def cmd_thresholds(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.publishers import rebuild_report
+    from fashionclasstic.runs.report import rebuild_report
 
     directory = rebuild_report(args.saved_run, args.out, args.data_dir, runs_dir=Path(args.runs_dir))
     print(f"report: {directory / 'index.html'}")
@@ -127,7 +127,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fashionclasstic.reporting.merge import BENCHMARK_FILE, merge
+    from fashionclasstic.runs.merge import BENCHMARK_FILE, merge
     from fashionclasstic.reporting.tables import comparison_table
 
     directory, merged = merge(args.runs, args.out, args.allow_partial, runs_dir=Path(args.runs_dir))

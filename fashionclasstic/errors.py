@@ -18,6 +18,11 @@ class ConfigError(FashionClassticError):
     """A profile, model name, option value or thresholds entry is wrong."""
 
 
+class RunStopped(FashionClassticError):
+    """A run of several sessions (``ab``) stopped before its end: a side that could not run its
+    cases, or Ctrl-C. The message says what is kept and where to look."""
+
+
 class ModelUnavailable(FashionClassticError):
     """A model cannot run here (missing framework or pretrained weights): skip, do not fail.
 

@@ -17,20 +17,16 @@ into ``results.json`` unchanged.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import re
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from fashionclasstic import metrics
 from fashionclasstic.stats import spread
 
 SCHEMA_VERSION = 2
-STATUSES = ("passed", "failed", "error", "crashed", "interrupted", "skipped", "not run")
 # When two phases of one model disagree, the worse status is the model's.
 STATUS_SEVERITY = {"not run": 0, "passed": 1, "skipped": 2, "interrupted": 3, "failed": 4, "error": 5, "crashed": 6}
 # table: the terminal, Markdown and HTML table; csv; summary: each model's summary; bench:
@@ -84,31 +80,36 @@ class Judged:
 
 
 def column(default: Any = None, label: str = "", fmt: str = "", show: str = "csv summary", *,
-           factory: Callable[[], Any] | None = None, cell: Callable[[CaseRecord], str] | None = None,
-           score: Callable | None = None, judged: Judged | None = None, varies: bool = False) -> Any:
+           factory: Callable[[], Any] | None = None, cell: str | Callable[[CaseRecord], str] | None = None,
+           score: Callable | None = None, judged: Judged | None = None, varies: bool = False,
+           interval: str = "") -> Any:
     """A record field with its presentation.
 
     ``show``: the views listing it; ``fmt``: a format spec (``.4f``) or ``count``/``bytes`` (a
-    field with a format is a number: right-aligned); ``cell``: a table cell built from the whole
-    record; ``score``: ``f(y_true, y_pred)`` filling it after evaluation; ``judged``: how
-    ``compare --fail-on`` and ``trends`` judge it; ``varies``: the table shows it only when the
-    records differ in it.
+    field with a format is a number: right-aligned); ``cell``: how a table cell shows it, by
+    structure (a name in :data:`fashionclasstic.reporting.formatting.CELLS`: ``spread``,
+    ``framework``, ``suspect``, ``reason``, ``machine``) or ``f(record) -> str``; ``score``:
+    ``f(y_true, y_pred)`` filling it after evaluation (a metric: averaged over the repeats);
+    ``judged``: how ``compare --fail-on`` and ``trends`` judge it; ``varies``: the table shows
+    it only when the records differ in it; ``interval``: for a metric, the field that keeps the
+    confidence interval of its mean over the repeats.
     """
     views = frozenset(show.split())
     if not views <= VIEWS:
         raise ValueError(f"unknown views {sorted(views - VIEWS)}; known: {sorted(VIEWS)}")
     meta = {"label": label, "fmt": fmt, "show": views, "cell": cell, "score": score, "judged": judged,
-            "varies": varies}
+            "varies": varies, "interval": interval}
     if factory is not None:
         return field(default_factory=factory, metadata=meta)
     return field(default=default, metadata=meta)
 
 
-def metric(label: str, score: Callable, fmt: str = ".4f", cell: Callable[[CaseRecord], str] | None = None,
-           show: str = "table csv summary bench", judged: Judged | None = None) -> Any:
-    """A test-set metric: scored from the predictions, shown everywhere, by default judged in
-    points, higher being better."""
-    return column(None, label, fmt, show, score=score, judged=judged or Judged("higher", "points"), cell=cell)
+def metric(label: str, score: Callable, fmt: str = ".4f", cell: str | Callable[[CaseRecord], str] | None = None,
+           show: str = "table csv summary bench", judged: Judged | None = None, interval: str = "") -> Any:
+    """A test-set metric: scored from the predictions, kept per repeat and averaged over them,
+    shown everywhere, by default judged in points, higher being better."""
+    return column(None, label, fmt, show, score=score, judged=judged or Judged("higher", "points"), cell=cell,
+                  interval=interval)
 
 
 def measure(label: str, fmt: str, rule: str, noun: str, unit: str = "", samples: str = "",
@@ -119,38 +120,11 @@ def measure(label: str, fmt: str, rule: str, noun: str, unit: str = "", samples:
                                                          noun=noun))
 
 
-def accuracy_text(record: CaseRecord) -> str:
-    """``0.9118``, or with repeats ``0.9118 ± 0.0012 (n=3)``: the mean and its spread."""
-    if record.accuracy is None:
-        return ""
-    if len(record.repeats) > 1 and record.accuracy_std is not None:
-        return f"{record.accuracy:.4f} ± {record.accuracy_std:.4f} (n={len(record.repeats)})"
-    return f"{record.accuracy:.4f}"
-
-
-def timing_text(record: CaseRecord) -> str:
-    return record.timing + (" (suspect)" if record.timing_suspect else "")
-
-
-def machine_text(machine: dict[str, Any] | None) -> str:
-    """The machine a model ran on: ``AMD EPYC 9R14, 2 cores, 2 threads [fingerprint]``."""
-    machine = machine or {}
-    if not machine.get("fingerprint"):
-        return ""
-    return (f"{machine.get('cpu') or '?'}, {machine.get('cores') or '?'} cores, "
-            f"{machine.get('threads') or '?'} threads [{machine['fingerprint']}]")
-
-
-def status_text(record: CaseRecord) -> str:
-    """The status with its reason, untruncated (the terminal table shortens it)."""
-    return record.status if not record.reason else f"{record.status}: {record.reason}"
-
-
 @dataclass
 class CaseRecord:
     model: str = column("", "model", show="table csv summary bench")
     family: str = column("", "family / framework", show="table csv summary bench",
-                         cell=lambda r: f"{r.family} / {r.framework}")
+                         cell="framework")
     framework: str = column("", show="csv summary bench")
     description: str = column("")
     pretrained: bool = column(False)
@@ -160,9 +134,9 @@ class CaseRecord:
     n_train: int | None = column(None, show="csv summary bench")
     n_validation: int | None = column(None)
     n_test: int | None = column(None, show="csv summary bench")
-    accuracy: float | None = metric("accuracy", metrics.accuracy, cell=accuracy_text,  # with repeats: the mean
+    accuracy: float | None = metric("accuracy", metrics.accuracy, cell="spread",  # with repeats: the mean
                                     show="table csv summary bench runs",
-                                    judged=Judged("higher", "points", spread="accuracy_std"))
+                                    judged=Judged("higher", "points", spread="accuracy_std"), interval="accuracy_ci95")
     macro_f1: float | None = metric("macro-F1", metrics.macro_f1)
     accuracy_std: float | None = column(None, "acc. std", ".4f", "csv summary bench")  # over the repeats
     accuracy_ci95: list[float] | None = column(None, show="summary bench")  # Student-t interval of the mean
@@ -179,22 +153,22 @@ class CaseRecord:
     memory: str = column("", show="csv summary bench")  # what the two measured (resident, or a GPU's)
     inference_rounds: int = column(0)
     inference_ms_per_image: float | None = column(None, "ms/img", ".4f", "table csv summary")  # derived
-    timing: str = column("", "timing", show="table csv summary bench", cell=timing_text)  # see TIMING_LEGEND
+    timing: str = column("", "timing", show="table csv summary bench", cell="suspect")  # see TIMING_LEGEND
     timing_suspect: str = column("", show="csv summary bench")  # why the times may be stretched, if so
     precision: str = column("", "precision", show="table csv summary bench")  # what a network trained in
     load_average: dict[str, list[float]] = column(factory=dict, show="summary")  # per case: [start, end]
     parameter_count: int | None = column(None, "params", "count", "table csv summary bench")
     size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
-    status: str = column("not run", "status", show="table csv summary", cell=status_text)
+    status: str = column("not run", "status", show="table csv summary", cell="reason")
     reason: str = column("", show="csv")
     notes: str = column("", show="csv summary")  # what the model does against the protocol, without failing
     worker: str = column("")
     node_ids: dict[str, str] = column(factory=dict, show="")  # per phase (train, inference): the case's node id
     # where it ran (record_machine): shown per model only when a run's models ran on several machines
     machine: dict[str, Any] = column(factory=dict, label="machine", show="table summary bench", varies=True,
-                                     cell=lambda r: machine_text(r.machine))
+                                     cell="machine")
     evaluated_seed: int | None = column(None)  # the repeat whose confusion matrix and curves are shown
-    repeats: list[dict[str, Any]] = column(factory=list, show="")  # per seed: accuracy, macro_f1, train s
+    repeats: list[dict[str, Any]] = column(factory=list, show="")  # per seed: its seed, every metric, train s
     train_samples: list[float] = column(factory=list, show="bench")  # seconds of each training round
     train_cpu_seconds: list[float] = column(factory=list, show="")  # process CPU seconds of each round
     inference_samples: list[float] = column(factory=list, show="bench")  # seconds of each counted round
@@ -224,17 +198,26 @@ class CaseRecord:
             for repeat, seconds in zip(self.repeats, self.train_samples, strict=False):
                 repeat["train_seconds"] = seconds
             self.train_seconds = statistics.median(self.train_samples)
-        if self.repeats:
-            accuracy = spread([r["accuracy"] for r in self.repeats])
-            self.accuracy, self.accuracy_std, self.accuracy_ci95 = accuracy.mean, accuracy.std, list(accuracy.ci95)
-            self.macro_f1 = spread([r["macro_f1"] for r in self.repeats]).mean
+        for f in metric_fields(type(self)) if self.repeats else ():
+            values = [repeat[f.name] for repeat in self.repeats if repeat.get(f.name) is not None]
+            if not values:
+                continue  # a metric older repeats did not score keeps its last value
+            summary = spread(values)
+            setattr(self, f.name, summary.mean)
+            if f.metadata["judged"].spread:
+                setattr(self, f.metadata["judged"].spread, summary.std)
+            if f.metadata["interval"]:
+                setattr(self, f.metadata["interval"], list(summary.ci95))
         return self.derive()
+
+    def repeat_scores(self) -> dict[str, float | None]:
+        """This repeat's value of every metric, as :attr:`repeats` keeps it."""
+        return {f.name: getattr(self, f.name) for f in metric_fields(type(self))}
 
     def score(self, y_true, y_pred) -> None:
         """Fill every metric field from the test-set predictions."""
-        for f in fields(self):
-            if f.metadata.get("score") is not None:
-                setattr(self, f.name, float(f.metadata["score"](y_true, y_pred)))
+        for f in metric_fields(type(self)):
+            setattr(self, f.name, float(f.metadata["score"](y_true, y_pred)))
         self.derive()
 
     def to_dict(self) -> dict[str, Any]:
@@ -272,14 +255,14 @@ def columns(view: str, record_type: type = CaseRecord) -> list:
     return [f for f in fields(record_type) if view in f.metadata.get("show", ())]
 
 
+def metric_fields(record_type: type = CaseRecord) -> list:
+    """The metrics: the fields scored from the predictions, and so averaged over the repeats."""
+    return [f for f in fields(record_type) if f.metadata.get("score") is not None]
+
+
 def judged_fields(record_type: type = CaseRecord) -> dict[str, Any]:
     """``{rule name: field}`` of every judged field, in the schema's order."""
     return {(f.metadata["judged"].rule or f.name): f for f in fields(record_type) if f.metadata.get("judged")}
-
-
-def rule_fields(record_type: type = CaseRecord) -> dict[str, str]:
-    """``{rule name: field name}`` for ``compare --fail-on``."""
-    return {rule: f.name for rule, f in judged_fields(record_type).items()}
 
 
 def record_type_of(records: Iterable[CaseRecord]) -> type:
@@ -287,98 +270,19 @@ def record_type_of(records: Iterable[CaseRecord]) -> type:
     return next((type(record) for record in records), CaseRecord)
 
 
-def format_value(value: Any, fmt: str) -> str:
-    if value is None or value == "":
-        return ""
-    if fmt == "count":
-        return _scaled(value, (("G", 1e9), ("M", 1e6), ("k", 1e3)), "{:.1f}{}", str(value))
-    if fmt == "bytes":
-        return _scaled(value, (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)), "{:.1f} {}", f"{value} B")
-    return format(value, fmt) if fmt else str(value)
-
-
-def _scaled(value, units, pattern: str, small: str) -> str:
-    for unit, size in units:
-        if value >= size:
-            return pattern.format(value / size, unit)
-    return small
-
-
-def cell_text(record: CaseRecord, f) -> str:
-    """A field of a record as the tables show it."""
-    if f.metadata.get("cell") is not None:
-        return f.metadata["cell"](record)
-    return format_value(getattr(record, f.name), f.metadata.get("fmt", ""))
-
-
-def sort_records(records: Iterable[CaseRecord]) -> list[CaseRecord]:
-    """Best accuracy first; models without an accuracy last, in their original order."""
-    return sorted(records, key=lambda r: (r.accuracy is None, -(r.accuracy or 0.0)))
-
-
-def best_model(records: Iterable[CaseRecord]) -> str | None:
-    """The model the tables mark ``best``: the passed model with the highest accuracy, if any
-    (a model that failed its gate or erred is never the best, whatever its accuracy)."""
-    passed = [r for r in sort_records(records) if r.status == "passed" and r.accuracy is not None]
-    return passed[0].model if passed else None
-
-
-_CASE_NAME = re.compile(r"^test_(train|inference)\[(.+)\]$")
-
-
-def parse_case_name(name: str) -> tuple[str, str] | None:
-    """``(phase, model)`` of a benchmark case from its name or node id
-    (``benchmarks/test_models.py::test_train[logreg]`` -> ``("train", "logreg")``)."""
-    found = _CASE_NAME.match(name.rsplit("::", 1)[-1])
-    return (found.group(1), found.group(2)) if found else None
-
-
-# --------------------------------------------------------------------------- the run
-
-
-def cpu_name(machine: dict[str, Any]) -> str | None:
-    """The CPU's name in pytest-benchmark's machine information (py-cpuinfo's, else platform's)."""
-    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
-    return cpu.get("brand_raw") or machine.get("processor") or None
-
-
-def machine_fingerprint(machine: dict[str, Any], threads: int | None) -> str:
-    """A stable hash of what makes times comparable: CPU model, logical cores, memory class
-    (GiB, rounded to a power of two), OS and architecture, the threads a model used, and the
-    vector ISA and native bf16 the frameworks could use (an AVX-512 CPU capped to AVX2 is
-    another machine). ``machine`` is pytest-benchmark's machine information plus ``cpu_count``,
-    ``memory_bytes`` and :meth:`fashionclasstic.hardware.Capabilities.as_machine_info`."""
-    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
-    memory = machine.get("memory_bytes")
-    identity = {"cpu": cpu_name(machine),
-                "cores": machine.get("cpu_count") or cpu.get("count"),
-                "memory_gib": 2 ** round(math.log2(memory / 2**30)) if memory else None,
-                "system": machine.get("system"), "arch": machine.get("machine"), "threads": threads,
-                "isa": machine.get("isa"), "native_bf16": machine.get("native_bf16")}
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def record_machine(machine: dict[str, Any], threads: int | None) -> dict[str, Any]:
-    """What a record keeps of the machine it ran on (``machine`` as for :func:`machine_fingerprint`)."""
-    cpu = machine.get("cpu") if isinstance(machine.get("cpu"), dict) else {}
-    return {"fingerprint": machine_fingerprint(machine, threads),
-            "cpu": cpu_name(machine),
-            "cores": machine.get("cpu_count") or cpu.get("count"), "threads": threads, "node": machine.get("node")}
-
-
-def record_fingerprint(record: CaseRecord, run_fingerprint: str = "") -> str:
-    """The machine a model's times belong to: its own, else its run's (records before the
-    machine was kept per record)."""
-    return str((record.machine or {}).get("fingerprint") or run_fingerprint or "")
-
-
+# pytest's exit statuses (pytest.ExitCode), named once for the run display and ab
 EXIT_STATUS = {0: "all passed", 1: "tests failed", 2: "interrupted", 3: "internal error",
                4: "usage error", 5: "no tests collected"}
-TIMING_LEGEND = {
-    "pytest-benchmark": "timed by pytest-benchmark (pedantic rounds; inference: median of the rounds)",
-    "wall-clock": "pytest-benchmark was off (xdist or --benchmark-disable): the same calls timed "
-                  "with time.perf_counter",
-}
+# a case's phase -> the record's time of it and its samples (pytest-benchmark's group of the case)
+PHASE_FIELDS = {"train": ("train_seconds", "train_samples"), "inference": ("inference_seconds", "inference_samples")}
+
+
+RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"  # a new run's id (and its folder's name): when it started, UTC
+
+
+def new_run_id(when: datetime | None = None) -> str:
+    """The id of a run started at ``when`` (now when not given)."""
+    return (when or datetime.now(UTC)).strftime(RUN_ID_FORMAT)
 
 
 @dataclass
@@ -413,68 +317,3 @@ class RunInfo:
     def from_dict(cls, data: dict[str, Any] | None) -> RunInfo:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known and v is not None})
-
-    def suite_text(self) -> str:
-        if not self.suite:
-            return "?"
-        text = f"fashionclasstic {self.suite.get('version') or '?'}"
-        if self.suite.get("commit"):
-            changes = " with uncommitted changes" if self.suite.get("dirty") else ""
-            return f"{text}, commit {self.suite['commit']}{changes}"
-        return f"{text} (installed, no checkout)"
-
-    @property
-    def processor(self) -> str:
-        return cpu_name(self.machine) or "?"
-
-    def display_items(self) -> list[tuple[str, str]]:
-        """The run as (label, text) pairs, shared by ``results.md`` and ``index.html``."""
-        machine, git, data = self.machine, self.git, self.data
-        memory = machine.get("memory_bytes")
-        commit = git.get("commit")
-        duration = f" ({self.duration_seconds:.0f} s)" if isinstance(self.duration_seconds, (int, float)) else ""
-        status = ("?" if self.exit_status is None
-                  else f"{self.exit_status} ({EXIT_STATUS.get(self.exit_status, 'unknown')})")
-        if not self.complete:
-            status += ", run incomplete (still running, or killed)"
-        items = [
-            ("run", self.id or "?"),
-            ("started", self.started or "?"),
-            ("finished", (self.finished or "?") + duration),
-            ("exit status", status),
-            ("profile", self.profile or "?"),
-            ("seed", str(self.seed) if self.repeats <= 1 else
-             f"{self.seed} to {self.seed + self.repeats - 1} ({self.repeats} repeats; the scores are their mean, "
-             f"the confusion matrices and curves the last repeat's)"),
-            ("threads per worker", str(self.threads_per_worker or "?")),
-            ("xdist workers", str(self.xdist_workers or "none (serial)")),
-            ("machine", machine.get("platform") or " ".join(
-                str(machine[k]) for k in ("system", "release", "machine") if machine.get(k)) or "?"),
-            ("CPU", f"{self.processor}, {machine.get('cpu_count') or '?'} logical cores"
-                    + (f" (machine fingerprint {machine['fingerprint']})" if machine.get("fingerprint") else "")),
-            ("memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, (int, float)) else "?"),
-            ("commit", "unknown (not a git checkout)" if not commit else
-             f"{commit}{' (with uncommitted changes)' if git.get('dirty') else ''}"),
-            ("suite", self.suite_text()),
-            ("data", data.get("loaded_from") or f"{data.get('source', '?')}"
-             + (f" from {data['data_dir']}" if data.get("data_dir") else "")),
-            ("pytest arguments", " ".join(self.pytest_args) or "(none)"),
-            ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items() if v)),
-        ]
-        return items[:8] + self.spread_items() + items[8:]
-
-    def spread_items(self) -> list[tuple[str, str]]:
-        """A shard's place, a merged run's shards, the machines of a run spread over several."""
-        items = []
-        if self.shard:
-            items.append(("shard", f"{self.shard.get('k')}/{self.shard.get('n')}: "
-                                   f"{', '.join(self.shard.get('models') or []) or 'no model'}"
-                                   f" (durations from {self.shard.get('durations') or '?'})"))
-        if self.merged:
-            missing = self.merged.get("missing") or []
-            items.append(("merged", f"{len(self.merged.get('shards') or [])} of {self.merged.get('n', '?')} shards"
-                                    + (f"; MISSING shard {', '.join(map(str, missing))}: its models are absent"
-                                       if missing else "")))
-        for number, machine in enumerate(self.machine.get("machines") or [], start=1):
-            items.append((f"machine {number}", f"{machine_text(machine)}, node {machine.get('node') or '?'}"))
-        return items

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_text
+from fashionclasstic.machine import cpu_name
 from fashionclasstic.profiles import PROFILES
-from fashionclasstic.records import cpu_name
 from fashionclasstic.stats import spread, threshold_margin
 
 REQUIRED_KEYS = {"measured", "margin", "min_accuracy", "run", "seeds", "std"}

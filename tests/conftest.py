@@ -211,3 +211,44 @@ def bench_session(pytester, official_data_dir, shared_cache, monkeypatch):
     copy_benchmark_cases(pytester.path)
     pytester.data_dir = official_data_dir
     return pytester
+
+
+def run_smoke(suite, *args: str, figures: bool = False, timeout: float = 300) -> pytest.RunResult:
+    """A smoke session of ``suite`` (a :func:`bench_session`) on the real data; without
+    ``figures`` it writes the results files alone (seconds sooner)."""
+    return suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
+                                      *(() if figures else ("--fc-no-figures",)), *args, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- saved runs
+
+
+def write_results(path: Path, records: list, info) -> Path:
+    """``results.json`` at ``path`` as the suite writes it, from records: a saved run for the
+    commands over runs, without drawing anything."""
+    from fashionclasstic.fileio import atomic_write_json
+    from fashionclasstic.reporting.publishers import Report, results_document
+
+    atomic_write_json(path, results_document(Report(records, info, path.parent)))
+    return path
+
+
+def write_benchmark(path: Path, records: list, info) -> Path:
+    """pytest-benchmark's JSON of the records at ``path`` (every case with samples), as the
+    suite writes it where pytest-benchmark was off."""
+    from fashionclasstic.runs.benchmark_json import write_benchmark_json
+
+    return write_benchmark_json(records, info, path)
+
+
+def timed_run(runs_dir: Path, profile: str, times: dict[str, tuple[float, float]], started: str,
+              run_id: str) -> Path:
+    """A saved run of ``profile`` under ``runs_dir`` that timed each model: name -> (train s,
+    inference s)."""
+    from fashionclasstic.records import CaseRecord, RunInfo
+
+    records = [CaseRecord(model=name, profile=profile, status="passed", accuracy=0.8, train_seconds=train,
+                          train_samples=[train], inference_seconds=infer, inference_rounds=5)
+               for name, (train, infer) in times.items()]
+    return write_results(runs_dir / run_id / "results.json", records, RunInfo(id=run_id, started=started,
+                                                                             profile=profile))

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.benchmark_json import benchmark_document, write_benchmark_json
-from fashionclasstic.reporting.runs import read_run
+from fashionclasstic.runs.benchmark_json import benchmark_document, write_benchmark_json
+from fashionclasstic.runs.saved import read_run
 
 
 def records():

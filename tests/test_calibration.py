@@ -10,9 +10,9 @@ import pytest
 
 from fashionclasstic.calibration import Calibration, calibrate
 from fashionclasstic.cli import main
-from fashionclasstic.durations import REGISTRY, expected_seconds
 from fashionclasstic.models import get_model_spec
-from tests.conftest import session_with
+from fashionclasstic.shards import REGISTRY, expected_seconds
+from tests.conftest import session_with, timed_run
 
 
 def test_the_factor_is_the_geometric_mean_of_the_workloads_ratios():
@@ -28,9 +28,7 @@ def test_a_calibration_measures_both_workloads_once_per_process():
 
 
 def test_only_registry_estimates_are_scaled(tmp_path):
-    from tests.test_shards import save_run
-
-    save_run(tmp_path, "smoke", {"logreg": (9.0, 0.0)}, "2026-11-21T10:00:00+00:00", "measured-here")
+    timed_run(tmp_path, "smoke", {"logreg": (9.0, 0.0)}, "2026-11-21T10:00:00+00:00", "measured-here")
     asked = []
     expected = expected_seconds(["logreg", "decision_tree", "svm"], "smoke", runs_dir=tmp_path,
                                 registry_scale=lambda: asked.append(1) or 3.0)

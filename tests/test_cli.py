@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from fashionclasstic.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, write_results
 
 
 def test_models_lists_the_registry(capsys):
@@ -35,15 +35,13 @@ def test_ci_runs_the_test_command_the_readme_documents():
 
 
 def _saved_run(directory, data_dir):
-    from fashionclasstic.fileio import atomic_write_json
     from fashionclasstic.records import CaseRecord, RunInfo
-    from fashionclasstic.reporting.publishers import Report, results_document
 
     records = [CaseRecord(model="logreg", status="passed", accuracy=0.84, confusion=[[1, 0], [0, 1]],
                           classification_report="report text", timing="wall-clock"),
                CaseRecord(model="svm", status="skipped", reason="not here")]
     info = RunInfo(id="20261125T061500Z", data={"source": "archives", "data_dir": str(data_dir)})
-    atomic_write_json(directory / "results.json", results_document(Report(records, info, directory)))
+    write_results(directory / "results.json", records, info)
     return directory
 
 

@@ -3,7 +3,6 @@ deltas it prints, and the ``--fail-on`` gate."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +11,9 @@ import pytest
 
 from fashionclasstic.cli import main
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.publishers import Report, results_document
-from fashionclasstic.reporting.rules import Rule, parse_fail_on
+from fashionclasstic.runs.rules import Rule, parse_fail_on
+from tests.conftest import write_benchmark, write_results
 
 
 def our_run(path: Path, models: dict[str, tuple[float, float, float]], run_id: str = "20261125T061500Z") -> Path:
@@ -24,27 +22,16 @@ def our_run(path: Path, models: dict[str, tuple[float, float, float]], run_id: s
                           inference_seconds=infer, timing="pytest-benchmark", n_test=2000)
                for name, (acc, train, infer) in models.items()]
     info = RunInfo(id=run_id, profile="smoke", machine={"fingerprint": "same-machine"})
-    atomic_write_json(path, results_document(Report(records, info, path.parent)))
-    return path
+    return write_results(path, records, info)
 
 
 def benchmark_run(path: Path, models: dict[str, tuple[float, float, float]]) -> Path:
     """A pytest-benchmark autosave file holding our two cases per model, with their extra_info."""
-    benchmarks = []
-    for name, (acc, train, infer) in models.items():
-        extra = {"model": name, "profile": "smoke", "accuracy": acc, "macro_f1": acc - 0.01,
-                 "train_seconds": train, "inference_seconds": infer}
-        for group, seconds in (("train", train), ("inference", infer)):
-            benchmarks.append({"group": group, "name": f"test_{group}[{name}]",
-                               "fullname": f"benchmarks/test_models.py::test_{group}[{name}]",
-                               "params": {"fc_model": name}, "param": name, "extra_info": extra,
-                               "stats": {"min": seconds, "max": seconds, "mean": seconds, "median": seconds,
-                                         "rounds": 1}})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    machine = {"node": "ci", "fingerprint": "same-machine"}
-    path.write_text(json.dumps({"machine_info": machine, "commit_info": {"id": "abc"},
-                                "benchmarks": benchmarks, "datetime": "2026-11-25T06:15:00", "version": "5.1.0"}))
-    return path
+    records = [CaseRecord(model=name, profile="smoke", accuracy=acc, macro_f1=acc - 0.01, train_samples=[train],
+                          inference_samples=[infer]) for name, (acc, train, infer) in models.items()]
+    info = RunInfo(finished="2026-11-25T06:15:00", machine={"node": "ci", "fingerprint": "same-machine"},
+                   git={"commit": "abc"})
+    return write_benchmark(path, records, info)
 
 
 BASELINE = {"logreg": (0.8450, 10.0, 0.020), "xgboost": (0.8800, 100.0, 0.050)}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionclasstic.reporting.compare import compare
+from fashionclasstic.runs.compare import compare
 
 REAL_RUN = Path(__file__).parent / "data" / "smoke_3_repeats.json"
 TIME_KEYS = ("train_seconds", "inference_seconds")

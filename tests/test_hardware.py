@@ -8,8 +8,8 @@ import pytest
 
 from fashionclasstic import hardware
 from fashionclasstic.hardware import Capabilities, detect
+from fashionclasstic.machine import fingerprint
 from fashionclasstic.models import ModelContext, create_model
-from fashionclasstic.records import machine_fingerprint
 
 AMX_XEON = frozenset({"avx", "avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"})
 ZEN4 = frozenset({"avx", "avx2", "avx512f", "avx512_bf16"})
@@ -37,8 +37,8 @@ def test_bf16_is_native_only_with_bf16_instructions_the_frameworks_may_use(flags
 
 def test_the_fingerprint_tells_an_avx2_capped_machine_from_the_same_cpu_uncapped():
     machine = {"cpu": {"brand_raw": "Intel(R) Xeon(R) Processor"}, "cpu_count": 2, "memory_bytes": 24 * 2**30}
-    native = machine_fingerprint(dict(machine, **detect(AMX_XEON, {}).as_machine_info()), 2)
-    capped = machine_fingerprint(dict(machine, **detect(AMX_XEON, {"ATEN_CPU_CAPABILITY": "avx2"})
+    native = fingerprint(dict(machine, **detect(AMX_XEON, {}).as_machine_info()), 2)
+    capped = fingerprint(dict(machine, **detect(AMX_XEON, {"ATEN_CPU_CAPABILITY": "avx2"})
                                       .as_machine_info()), 2)
     assert native != capped
 

@@ -13,15 +13,14 @@ import numpy as np
 import pytest
 
 from fashionclasstic.cli import main
-from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.plugin import memory
 from fashionclasstic.plugin.memory import PeakMemory
 from fashionclasstic.records import CaseRecord, RunInfo, measure
-from fashionclasstic.reporting.compare import compare
 from fashionclasstic.reporting.html import results_table
-from fashionclasstic.reporting.publishers import Report, results_document
 from fashionclasstic.reporting.tables import comparison_table, csv_header, csv_rows
-from fashionclasstic.reporting.trends import trends
+from fashionclasstic.runs.compare import compare
+from fashionclasstic.runs.trends import trends
+from tests.conftest import write_results
 
 MB = 1_000_000
 
@@ -122,8 +121,7 @@ Disk = make_dataclass("Disk", [("disk_bytes", int | None, measure("disk", "bytes
 def disk_run(path: Path, disk: int, run_id: str, started: str = "2026-11-25T06:15:00+00:00") -> Path:
     records = [Disk(model="logreg", profile="smoke", status="passed", accuracy=0.845, disk_bytes=disk)]
     info = RunInfo(id=run_id, started=started, profile="smoke", machine={"fingerprint": "same-machine"})
-    atomic_write_json(path, results_document(Report(records, info, path.parent)))
-    return path
+    return write_results(path, records, info)
 
 
 def test_a_second_lower_is_better_field_reaches_every_view_and_is_judged_that_way(tmp_path, capsys):
@@ -153,12 +151,9 @@ def test_a_second_lower_is_better_field_reaches_every_view_and_is_judged_that_wa
 
 def test_memory_is_judged_lower_is_better_on_one_machine(tmp_path, capsys):
     def run(name: str, train_memory: int, fingerprint: str = "same-machine") -> str:
-        document = results_document(Report([CaseRecord(model="forest", profile="smoke", status="passed",
-                                                       accuracy=0.87, train_memory=train_memory)],
-                                           RunInfo(id=name, profile="smoke", machine={"fingerprint": fingerprint}),
-                                           tmp_path))
-        atomic_write_json(tmp_path / f"{name}.json", document)
-        return str(tmp_path / f"{name}.json")
+        record = CaseRecord(model="forest", profile="smoke", status="passed", accuracy=0.87, train_memory=train_memory)
+        info = RunInfo(id=name, profile="smoke", machine={"fingerprint": fingerprint})
+        return str(write_results(tmp_path / f"{name}.json", [record], info))
 
     base, grown, shrunk = run("A", 200 * MB), run("B", 300 * MB), run("C", 100 * MB)
     assert main(["compare", base, grown, "--fail-on", "train_memory:25%"]) == 1

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from fashionclasstic.cli import main
-from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.publishers import Report, results_document
-from fashionclasstic.reporting.trends import trends
+from fashionclasstic.runs.trends import trends
+from tests.conftest import write_benchmark, write_results
 
 ZEN4 = {"fingerprint": "aaaa000000000001", "cpu": "AMD EPYC 9R14 (Zen 4)", "cores": 2, "threads": 2, "node": "ci-1"}
 ZEN3 = {"fingerprint": "bbbb000000000002", "cpu": "AMD EPYC 7R13 (Zen 3)", "cores": 2, "threads": 2, "node": "ci-2"}
@@ -43,25 +42,9 @@ def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dic
                             "cpu_count": 2, "node": machine["node"]},
                    git={"commit": commit}, suite={"version": "0.1.0", "commit": commit, "dirty": False},
                    data={"source": "archives", "data_dir": str(directory / "no-data")}, shard=shard)
-    atomic_write_json(directory / "results.json", results_document(Report(records, info, directory)))
+    write_results(directory / "results.json", records, info)
     if benchmark:
-        benchmarks = []
-        for record in records:
-            for group, seconds in (("train", record.train_seconds), ("inference", record.inference_seconds)):
-                benchmarks.append({
-                    "group": group, "name": f"test_{group}[{record.model}]",
-                    "fullname": f"benchmarks/test_models.py::test_{group}[{record.model}]",
-                    "params": {"fc_model": record.model}, "param": record.model, "extra_info": record.benchmark_info(),
-                    "options": {"disable_gc": False, "timer": "perf_counter", "min_rounds": 5, "max_time": 1.0,
-                                "min_time": 5e-06, "warmup": False},
-                    "stats": {"min": seconds, "max": seconds, "mean": seconds, "stddev": 0, "rounds": 1,
-                              "median": seconds, "iqr": 0, "q1": seconds, "q3": seconds, "iqr_outliers": 0,
-                              "stddev_outliers": 0, "outliers": "0;0", "ld15iqr": seconds, "hd15iqr": seconds,
-                              "ops": 1 / seconds, "total": seconds, "iterations": 1}})
-        atomic_write_json(directory / "benchmark.json", {
-            "machine_info": {**info.machine, "python_implementation": "CPython", "python_version": "3.11.7"},
-            "commit_info": {"id": commit, "dirty": False, "project": "fashionclasstic", "branch": "main"},
-            "benchmarks": benchmarks, "datetime": started, "version": "5.1.0"})
+        write_benchmark(directory / "benchmark.json", records, info)
     return directory
 
 

@@ -17,8 +17,10 @@ import pytest
 from fashionclasstic.data import CLASS_NAMES, FashionMNIST
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.records import SCHEMA_VERSION, CaseRecord, RunInfo
-from fashionclasstic.reporting import figures, files
-from fashionclasstic.reporting.publishers import rebuild_report, write_report
+from fashionclasstic.reporting import figures
+from fashionclasstic.reporting.publishers import write_report
+from fashionclasstic.runs.report import rebuild_report
+from fashionclasstic.runs.saved import latest_run_dir
 from tests.conftest import CENTROID_MODEL, session_with
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -193,7 +195,7 @@ def test_default_directory_is_per_run_with_a_latest_pointer(tmp_path, monkeypatc
     assert first == runs / "20261125T061500Z" and second == runs / "20261125T061500Z-2"
     assert (runs / "latest").is_symlink() and (runs / "latest").resolve() == second
     assert json.loads((second / "results.json").read_text())["run"]["id"] == "20261125T061500Z-2"
-    assert files.latest_run_dir(Path(".fashionclasstic/runs")).resolve() == second
+    assert latest_run_dir(Path(".fashionclasstic/runs")).resolve() == second
 
 
 def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path, monkeypatch):
@@ -207,7 +209,7 @@ def test_latest_falls_back_to_a_text_file_where_symlinks_fail(tmp_path, monkeypa
     runs = tmp_path / ".fashionclasstic" / "runs"
     assert (runs / "LATEST").read_text().strip() == directory.name
     assert not (runs / "latest").exists()
-    assert files.latest_run_dir(Path(".fashionclasstic/runs")).resolve() == directory
+    assert latest_run_dir(Path(".fashionclasstic/runs")).resolve() == directory
 
 
 @pytest.mark.parametrize("failing_call", [1, 2, 4])

@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from fashionclasstic.durations import (
+from fashionclasstic.errors import ConfigError
+from fashionclasstic.models import get_model_spec, list_models
+from fashionclasstic.shards import (
     NO_ESTIMATE,
     REGISTRY,
     balanced_shards,
     expected_seconds,
     parse_shard,
 )
-from fashionclasstic.errors import ConfigError
-from fashionclasstic.fileio import atomic_write_json
-from fashionclasstic.models import get_model_spec, list_models
-from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.publishers import Report, results_document
+from tests.conftest import timed_run
 
 # A reference run (README, "Results", the Zen 4 run of 2026-11-26: bash .ci/bench, full profile,
 # 2 cores of an AMD EPYC Zen 4): training seconds and inference seconds of one round over 10,000
@@ -29,17 +27,6 @@ REFERENCE_FULL_RUN = {
     "mobilenetv2_scratch": (287.8, 2.21), "random_forest": (35.9, 0.23), "deit_scratch": (178.0, 2.95),
     "logreg": (33.6, 0.006), "decision_tree": (21.7, 0.004),
 }
-
-
-def save_run(directory: Path, profile: str, times: dict[str, tuple[float, float]], started: str,
-             run_id: str) -> Path:
-    records = [CaseRecord(model=name, profile=profile, status="passed", accuracy=0.8, train_seconds=train,
-                          train_samples=[train], inference_seconds=infer, inference_rounds=5)
-               for name, (train, infer) in times.items()]
-    info = RunInfo(id=run_id, started=started, profile=profile)
-    path = directory / run_id / "results.json"
-    atomic_write_json(path, results_document(Report(records, info, path.parent)))
-    return path
 
 
 @pytest.mark.parametrize("text", ["0/3", "4/3", "x", "1/0", "3", "-1/3", "1/3/2", ""])
@@ -65,7 +52,7 @@ def test_every_model_lands_in_exactly_one_shard_whatever_the_order():
 def test_shards_of_the_reference_run_stay_within_a_quarter_of_the_even_share(tmp_path):
     """With the reference full run's durations, no shard of 3 holds more than
     max(1.25 x total / 3, the longest single model) expected seconds."""
-    run = save_run(tmp_path / "runs", "full", REFERENCE_FULL_RUN, "2026-11-26T10:00:00+00:00", "reference")
+    run = timed_run(tmp_path / "runs", "full", REFERENCE_FULL_RUN, "2026-11-26T10:00:00+00:00", "reference")
     for repeats in (1, 3):
         expected = expected_seconds(REFERENCE_FULL_RUN, "full", repeats, source=str(run))
         assert set(expected.origins.values()) == {f"run reference ({run})"}
@@ -89,9 +76,9 @@ def test_the_registry_estimates_balance_the_full_suite_as_well():
 
 def test_the_newest_saved_run_of_the_same_profile_is_used_and_named(tmp_path):
     runs = tmp_path / "runs"
-    save_run(runs, "smoke", {"logreg": (1.0, 0.0)}, "2026-11-20T10:00:00+00:00", "older")
-    save_run(runs, "smoke", {"logreg": (9.0, 0.0), "svm": (4.0, 0.5)}, "2026-11-21T10:00:00+00:00", "newer")
-    save_run(runs, "full", {"logreg": (50.0, 0.0)}, "2026-11-22T10:00:00+00:00", "other-profile")
+    timed_run(runs, "smoke", {"logreg": (1.0, 0.0)}, "2026-11-20T10:00:00+00:00", "older")
+    timed_run(runs, "smoke", {"logreg": (9.0, 0.0), "svm": (4.0, 0.5)}, "2026-11-21T10:00:00+00:00", "newer")
+    timed_run(runs, "full", {"logreg": (50.0, 0.0)}, "2026-11-22T10:00:00+00:00", "other-profile")
     expected = expected_seconds(["logreg", "svm", "decision_tree"], "smoke", 2, runs_dir=runs)
     assert expected.seconds["logreg"] == 18.0  # 2 repeats of 9 s
     assert expected.seconds["svm"] == pytest.approx(2 * 4.5 + 0.5 * 6)
@@ -103,7 +90,7 @@ def test_the_newest_saved_run_of_the_same_profile_is_used_and_named(tmp_path):
 
 
 def test_a_named_run_of_another_profile_or_an_unreadable_one_is_refused(tmp_path):
-    full = save_run(tmp_path, "full", {"logreg": (50.0, 0.0)}, "2026-11-22T10:00:00+00:00", "full-run")
+    full = timed_run(tmp_path, "full", {"logreg": (50.0, 0.0)}, "2026-11-22T10:00:00+00:00", "full-run")
     with pytest.raises(ConfigError, match="measured profile full, this run is smoke"):
         expected_seconds(["logreg"], "smoke", source=str(full))
     with pytest.raises(ConfigError, match="--fc-durations .*nowhere"):

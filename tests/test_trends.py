@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from fashionclasstic.cli import main
-from fashionclasstic.reporting.trends import trends
+from fashionclasstic.runs.trends import trends
 
 REAL_RUN = Path(__file__).parent / "data" / "smoke_3_repeats.json"
 

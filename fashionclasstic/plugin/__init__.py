@@ -3,21 +3,22 @@
 The jobs live beside it: :mod:`.settings` reads the options, :mod:`.fixtures` provides the
 data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress,
 :mod:`.header` says what a run will cost,
-:mod:`.session` collects and writes the results, :mod:`.scheduling` keeps a model on one
+:mod:`.session` collects, writes and shows the results (:mod:`.collector`, :mod:`.writer`,
+:mod:`.printer`), :mod:`.scheduling` keeps a model on one
 xdist worker, and :mod:`.hookspec` lets other plugins extend the suite. It knows the
 registry and the case protocol, never any one model.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from fashionclasstic.case_names import MODEL_PARAMETER
 from fashionclasstic.errors import FashionClassticError
-from fashionclasstic.hardware import capabilities
+from fashionclasstic.machine import completed, record_machine, with_fingerprint
 from fashionclasstic.plugin import hookspec
-from fashionclasstic.plugin.environment import memory_bytes
+from fashionclasstic.plugin.collector import attach_record
+from fashionclasstic.plugin.environment import machine_info
 from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found here by pytest)
     fc_benchmark,
     fc_case,
@@ -30,15 +31,12 @@ from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found he
 from fashionclasstic.plugin.header import RunHeader
 from fashionclasstic.plugin.interrupts import InterruptHandler
 from fashionclasstic.plugin.live import LiveProgress
-from fashionclasstic.plugin.machines import this_machine
-from fashionclasstic.plugin.session import ResultsSession, attach_record
+from fashionclasstic.plugin.session import ResultsSession
 from fashionclasstic.plugin.settings import Settings, add_options
 from fashionclasstic.plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
 from fashionclasstic.plugin.sharding import ShardSelection
-from fashionclasstic.records import machine_fingerprint
 from fashionclasstic.thresholds import load_thresholds
 
-MODEL_PARAMETER = "fc_model"
 interrupts_key = pytest.StashKey[InterruptHandler]()
 
 
@@ -96,8 +94,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
     """pytest-benchmark's JSON carries the same machine fingerprint as ``results.json``."""
-    machine_info.update(cpu_count=os.cpu_count(), memory_bytes=memory_bytes(), **capabilities().as_machine_info())
-    machine_info["fingerprint"] = machine_fingerprint(machine_info, config.stash[settings_key].threads_per_worker())
+    machine_info.update(with_fingerprint(completed(machine_info), config.stash[settings_key].threads_per_worker()))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -106,7 +103,8 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     runs the case: an xdist worker's own, a remote one with ``--tx ssh=...``."""
     case = getattr(item, "funcargs", {}).get("fc_case")
     if case is not None:
-        case.record.machine = this_machine(item.config, item.config.stash[settings_key])
+        threads = item.config.stash[settings_key].threads_per_worker()
+        case.record.machine = record_machine(machine_info(item.config), threads)
 
 
 @pytest.hookimpl(hookwrapper=True)

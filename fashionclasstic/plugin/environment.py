@@ -1,7 +1,7 @@
 """What a run ran on and with, computed once per session (or xdist worker): the installed
-versions, the suite's own commit, the checkout's commit, the memory, the xdist workers and so
-the threads each model gets. ``results.json`` is rewritten after every model; none of this is
-looked up again for it."""
+versions, the suite's own commit, the checkout's commit, the machine (through
+:mod:`fashionclasstic.machine`), the xdist workers and so the threads each model gets.
+``results.json`` is rewritten after every model; none of this is looked up again for it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from fashionclasstic.machine import this_machine
 
 log = logging.getLogger(__name__)
 commit_key = pytest.StashKey[dict]()
@@ -54,18 +56,6 @@ def package_versions() -> dict[str, str | None]:
 
 
 @functools.cache
-def memory_bytes() -> int | None:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as lines:
-            for line in lines:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-@functools.cache
 def suite_info() -> dict:
     """The suite's own version, and its commit when it runs from a checkout (editable install)."""
     import fashionclasstic
@@ -99,3 +89,10 @@ def commit_info(config: pytest.Config) -> dict:
     config.stash[commit_key] = {"commit": commit, "dirty": info.get("dirty") if commit else None,
                                 "branch": info.get("branch")}
     return config.stash[commit_key]
+
+
+def machine_info(config: pytest.Config) -> dict:
+    """This process's machine dict (:func:`fashionclasstic.machine.this_machine`), its base from
+    pytest-benchmark's ``pytest_benchmark_generate_machine_info`` hook, as in its JSON."""
+    generate = getattr(config.hook, "pytest_benchmark_generate_machine_info", None)
+    return this_machine(lambda: dict(generate(config=config)) if generate is not None else None)

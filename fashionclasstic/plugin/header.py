@@ -8,11 +8,12 @@ from __future__ import annotations
 import pytest
 
 from fashionclasstic.calibration import REFERENCE_MACHINE, machine_factor
-from fashionclasstic.durations import NO_ESTIMATE, REGISTRY, expected_seconds
+from fashionclasstic.case_names import model_of_case, model_of_item
 from fashionclasstic.hardware import capabilities
-from fashionclasstic.plugin.machines import this_machine
+from fashionclasstic.machine import fingerprint
+from fashionclasstic.plugin.environment import machine_info
 from fashionclasstic.plugin.settings import Settings
-from fashionclasstic.records import parse_case_name
+from fashionclasstic.shards import NO_ESTIMATE, REGISTRY, expected_seconds
 
 
 class RunHeader:
@@ -22,8 +23,7 @@ class RunHeader:
         self.config, self.settings, self.shown = config, settings, False
 
     def pytest_report_collectionfinish(self, config: pytest.Config, items: list[pytest.Item]) -> list[str] | None:
-        models = [item.callspec.params["fc_model"] for item in items
-                  if "fc_model" in getattr(getattr(item, "callspec", None), "params", {})]
+        models = [model for model in map(model_of_item, items) if model]
         if not models:
             return None
         self.shown = True
@@ -31,7 +31,7 @@ class RunHeader:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
-        models = [case[1] for case in map(parse_case_name, ids) if case and case[1] in self.settings.models]
+        models = [model for model in map(model_of_case, ids) if model in self.settings.models]
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if models and not self.shown and reporter is not None:
             self.shown = True
@@ -47,7 +47,7 @@ def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -
              f"fashionclasstic: CPU vector ISA {caps.isa}; networks train in {precision}: {caps.reason}"]
     if models:
         expected = expected_seconds(models, settings.profile.name, settings.repeats,
-                                    fingerprint=this_machine(config, settings).get("fingerprint"),
+                                    fingerprint=fingerprint(machine_info(config), settings.threads_per_worker()),
                                     registry_scale=machine_factor)
         note = ""
         if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrated

@@ -16,7 +16,7 @@ import signal
 
 import pytest
 
-from fashionclasstic.records import parse_case_name
+from fashionclasstic.case_names import parse_case_name
 
 CRASH_PROPERTY = "fashionclasstic.crash"
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from fashionclasstic.data import SOURCES
-from fashionclasstic.durations import parse_shard
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models import ModelContext, list_models
 from fashionclasstic.plugin.environment import threads_per_worker, xdist_workers
 from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
+from fashionclasstic.shards import parse_shard
 
 OPTIONS = {  # --fc-<name>: (help, ini default)
     "profile": (f"benchmark profile: {', '.join(PROFILES)} (default {DEFAULT_PROFILE})", DEFAULT_PROFILE),

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from fashionclasstic.durations import Expected, balanced_shards, expected_seconds
+from fashionclasstic.case_names import model_of_case
 from fashionclasstic.plugin.settings import Settings
-from fashionclasstic.records import parse_case_name
+from fashionclasstic.shards import Expected, balanced_shards, expected_seconds
 
 WORKER_INPUT = "fashionclasstic_expected_seconds"
 
@@ -73,7 +73,8 @@ class ShardSelection:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """After ``-k``/``-m``: keep this shard's models' cases, deselect the others'."""
         plan = self.plan
-        collected = [m for m in dict.fromkeys(_model(item) for item in items) if m in plan.expected.seconds]
+        models = dict.fromkeys(model_of_case(item.nodeid) for item in items)
+        collected = [m for m in models if m in plan.expected.seconds]
         plan.selected = sorted(collected)
         if not collected:
             plan.models = []
@@ -82,7 +83,8 @@ class ShardSelection:
         plan.models = shards[plan.index - 1]
         plan.loads = [plan.expected.subset(shard).total for shard in shards]
         keep = set(plan.models)
-        deselected = [item for item in items if _model(item) is not None and _model(item) not in keep]
+        deselected = [item for item in items
+                      if model_of_case(item.nodeid) is not None and model_of_case(item.nodeid) not in keep]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [item for item in items if item not in set(deselected)]
@@ -96,7 +98,7 @@ class ShardSelection:
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
         """On the xdist controller, which does not collect: the shard is what the workers kept."""
-        found = [case[1] for case in map(parse_case_name, ids) if case and case[1] in self.plan.expected.seconds]
+        found = [model for model in map(model_of_case, ids) if model in self.plan.expected.seconds]
         self.plan.models = sorted(set(found) | set(self.plan.models or []))
         if not self.shown and self.plan.models:
             self.shown = True
@@ -123,8 +125,3 @@ def shard_info(config: pytest.Config) -> dict:
 
 
 PLUGIN_NAME = "fashionclasstic-shard"
-
-
-def _model(item: pytest.Item) -> str | None:
-    case = parse_case_name(item.nodeid)
-    return case[1] if case else None

@@ -12,8 +12,9 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-from fashionclasstic.records import CaseRecord, best_model
+from fashionclasstic.records import CaseRecord
 from fashionclasstic.reporting import texts
+from fashionclasstic.reporting.formatting import best_model, run_items
 from fashionclasstic.reporting.tables import table_columns, table_headers, table_rows
 
 STYLE = """
@@ -144,7 +145,7 @@ def render_index(report) -> str:
     title = f"FashionClasstic results: run {info.id or '?'}"
     nav = " ".join(f'<a href="#{esc(anchor(r.model))}">{esc(r.model)}</a>' for r in records)
     body = [f"<h1>{esc(title)}</h1>",
-            '<section class="card"><h2>Run</h2>' + info_table(info.display_items()) + "</section>",
+            '<section class="card"><h2>Run</h2>' + info_table(run_items(info)) + "</section>",
             '<section class="card"><h2>Models</h2>' + results_table(records)]
     timing = texts.timing_notes(records)
     if timing:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.fileio import atomic_write_json, atomic_write_text, csv_text
-from fashionclasstic.records import SCHEMA_VERSION, CaseRecord, RunInfo, sort_records
+from fashionclasstic.records import SCHEMA_VERSION, CaseRecord, RunInfo, new_run_id
 from fashionclasstic.reporting import texts
 from fashionclasstic.reporting.files import (
     RESULTS_FILE,
@@ -28,15 +27,13 @@ from fashionclasstic.reporting.files import (
     RUNS_DIR,
     ReportError,
     create_run_dir,
-    find_results_file,
     safe_name,
     update_latest,
 )
-from fashionclasstic.reporting.runs import saved_results
+from fashionclasstic.reporting.formatting import by_accuracy
 from fashionclasstic.reporting.tables import csv_header, csv_rows
 
-RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
-_LOAD = object()  # the default dataset: load the one named in the run information
+LOAD_DATASET = object()  # the default dataset: load the one named in the run information
 
 
 @dataclass
@@ -224,15 +221,15 @@ def load_exploration_data(info: RunInfo):
         return None, f"data exploration skipped: the dataset could not be loaded ({first_line})"
 
 
-def publish(records: Iterable[CaseRecord], info: RunInfo, directory: Path, *, dataset=_LOAD,
+def publish(records: Iterable[CaseRecord], info: RunInfo, directory: Path, *, dataset=LOAD_DATASET,
             results_only: bool = False, skip: Iterable[str] = (), extra: Iterable = ()) -> Report:
     """Run the publishers into ``directory`` (which exists); ``results_only``: the cheap set."""
-    report = Report(sort_records(records), info, directory)
+    report = Report(by_accuracy(records), info, directory)
     extra = list(extra)
     model_extra = [p for p in extra if isinstance(p, ModelPublisher)]
     run_publishers = [p for p in PUBLISHERS if not results_only or p.results]
     if not results_only:
-        if dataset is _LOAD:
+        if dataset is LOAD_DATASET:
             dataset, note = load_exploration_data(info)
             report.notes += [note] if note else []
         elif dataset is None:
@@ -252,14 +249,14 @@ def publish(records: Iterable[CaseRecord], info: RunInfo, directory: Path, *, da
 
 
 def write_report(records: Iterable[CaseRecord], info: RunInfo, directory=None, *, runs_dir: Path | None = None,
-                 dataset=_LOAD, results_only: bool = False, extra_publishers: Iterable = ()) -> Path:
+                 dataset=LOAD_DATASET, results_only: bool = False, extra_publishers: Iterable = ()) -> Path:
     """Write the report and return its directory: ``directory`` when given, else a new
     ``.fashionclasstic/runs/<run id>/`` with ``latest`` pointed at it (``info.id`` follows)."""
     runs_dir = Path(runs_dir) if runs_dir is not None else RUNS_DIR
     target = Path(directory).expanduser() if directory else runs_dir
     try:
         if not directory:
-            target = create_run_dir(runs_dir, info.id or datetime.now(UTC).strftime(RUN_ID_FORMAT))
+            target = create_run_dir(runs_dir, info.id or new_run_id())
             info.id = target.name
         target.mkdir(parents=True, exist_ok=True)
         publish(records, info, target, dataset=dataset, results_only=results_only, extra=extra_publishers or ())
@@ -268,19 +265,3 @@ def write_report(records: Iterable[CaseRecord], info: RunInfo, directory=None, *
     except OSError as exc:
         raise ReportError(f"cannot write the report to {target}: {exc}") from None
     return target.resolve()
-
-
-def rebuild_report(run: str, out=None, data_dir=None, *, dataset=_LOAD, runs_dir: Path | None = None) -> Path:
-    """Redraw a saved run from its ``results.json`` alone (into its folder, or ``out``)."""
-    path = find_results_file(run, Path(runs_dir) if runs_dir is not None else RUNS_DIR)
-    records, info = saved_results(path)
-    if data_dir:
-        info.data = {**info.data, "data_dir": str(Path(data_dir).expanduser().resolve())}
-    directory = Path(out).expanduser() if out else path.parent
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        same_place = directory.resolve() == path.parent.resolve()
-        publish(records, info, directory, dataset=dataset, skip=[RESULTS_FILE] if same_place else [])
-    except OSError as exc:
-        raise ReportError(f"cannot write the report to {directory}: {exc}") from None
-    return directory.resolve()

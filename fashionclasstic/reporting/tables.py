@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from tabulate import tabulate
 
-from fashionclasstic.records import CaseRecord, best_model, cell_text, columns, record_type_of, sort_records
+from fashionclasstic.records import CaseRecord, columns, record_type_of
+from fashionclasstic.reporting.formatting import best_model, by_accuracy, cell_text
 
 MAX_STATUS = 100  # the terminal table shortens long reasons; the report shows them whole
 
@@ -24,7 +25,7 @@ def table_headers(records: Iterable[CaseRecord] = ()) -> list[str]:
 
 
 def table_rows(records: Iterable[CaseRecord], full_status: bool = False) -> list[list[str]]:
-    ordered = sort_records(records)
+    ordered = by_accuracy(records)
     best = best_model(ordered)
     shown = table_columns(ordered)
     rows = []
@@ -67,7 +68,7 @@ def csv_header(records: Iterable[CaseRecord] = ()) -> list[str]:
 def csv_rows(records: Iterable[CaseRecord]) -> list[list]:
     """One row per model, every scalar at full precision, in the table's order; the
     models without an accuracy (failed, skipped, not run) have no rank."""
-    ordered = sort_records(records)
+    ordered = by_accuracy(records)
     best = best_model(ordered)
     shown = columns("csv", record_type_of(ordered))
     return [[rank if r.accuracy is not None else None, "best" if r.model == best else "",

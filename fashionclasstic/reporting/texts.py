@@ -9,7 +9,8 @@ from tabulate import tabulate
 
 from fashionclasstic.data import CLASS_NAMES
 from fashionclasstic.fileio import csv_text
-from fashionclasstic.records import TIMING_LEGEND, CaseRecord, RunInfo, columns, status_text
+from fashionclasstic.records import CaseRecord, RunInfo, columns
+from fashionclasstic.reporting.formatting import TIMING_LEGEND, run_items, status_text
 from fashionclasstic.reporting.tables import markdown_escape, markdown_table
 
 HISTORY_FIRST = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
@@ -78,7 +79,7 @@ def timing_notes(records: list[CaseRecord]) -> list[str]:
 def markdown_report(records: list[CaseRecord], info: RunInfo, model_files: dict[str, dict[str, str]],
                     data_files: list[str], notes: list[str], run_figures: list[tuple[str, str]] = ()) -> str:
     lines = [f"# FashionClasstic results: run {info.id or '?'}", ""]
-    lines += [f"- **{label}**: {markdown_escape(text)}" for label, text in info.display_items()]
+    lines += [f"- **{label}**: {markdown_escape(text)}" for label, text in run_items(info)]
     lines += ["", "## Models", "", markdown_table(records), ""]
     lines += [f"[![{caption}]({path})]({path})  \n*{caption}*" for path, caption in run_figures]
     lines += [""] if run_figures else []

@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fashionclasstic.case_names import CASES_MODULE, MODEL_PARAMETER, case_name
 from fashionclasstic.fileio import atomic_write_json
-from fashionclasstic.records import CaseRecord, RunInfo
+from fashionclasstic.records import PHASE_FIELDS, CaseRecord, RunInfo
 
-PHASES = {"train": "train_samples", "inference": "inference_samples"}  # group -> the record's samples
-DEFAULT_MODULE = "benchmarks/test_models.py"  # where the cases live when a record has no node id
 CLOCKS = {"wall-clock": "fashionclasstic wall-clock (time.perf_counter; pytest-benchmark was off)",
           "pytest-benchmark": "pytest-benchmark (perf_counter)"}
 
@@ -40,14 +39,14 @@ def _stats(samples: list[float]) -> dict[str, Any]:
 def benchmark_entries(record: CaseRecord) -> list[dict[str, Any]]:
     """One entry per phase of the model that has samples (a case that never finished has none)."""
     entries = []
-    for phase, samples_field in PHASES.items():
+    for phase, (_, samples_field) in PHASE_FIELDS.items():
         samples = getattr(record, samples_field)
         if not samples:
             continue
-        name = f"test_{phase}[{record.model}]"
+        name = case_name(phase, record.model)
         entries.append({
-            "group": phase, "name": name, "fullname": record.node_ids.get(phase) or f"{DEFAULT_MODULE}::{name}",
-            "params": {"fc_model": record.model}, "param": record.model,
+            "group": phase, "name": name, "fullname": record.node_ids.get(phase) or f"{CASES_MODULE}::{name}",
+            "params": {MODEL_PARAMETER: record.model}, "param": record.model,
             "extra_info": record.benchmark_info(),
             "options": {"disable_gc": False, "timer": CLOCKS.get(record.timing, record.timing or "unknown"),
                         "min_rounds": len(samples), "max_time": None, "min_time": None, "warmup": phase == "inference"},

@@ -24,21 +24,21 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from fashionclasstic.errors import ConfigError, FashionClassticError
-from fashionclasstic.records import CaseRecord, RunInfo
-from fashionclasstic.reporting.compare import render
-from fashionclasstic.reporting.files import RESULTS_FILE, read_json
+from fashionclasstic.errors import ConfigError, FashionClassticError, RunStopped
+from fashionclasstic.records import EXIT_STATUS, CaseRecord, RunInfo, new_run_id
+from fashionclasstic.reporting.files import RESULTS_FILE
 from fashionclasstic.reporting.publishers import write_report
-from fashionclasstic.reporting.rules import parse_fail_on, violations
-from fashionclasstic.reporting.runs import read_run
+from fashionclasstic.runs.compare import render
+from fashionclasstic.runs.rules import parse_fail_on, print_verdicts, verdict_summary, violations
+from fashionclasstic.runs.saved import read_run
 
 AB_DIR = Path(".fashionclasstic/ab")
 OWN_OPTIONS = ("--fc-seed", "--fc-repeats", "--fc-report-dir", "--fc-no-report", "--benchmark-json",
                "--benchmark-disable", "-n", "--numprocesses", "-p")
-COLLECTION_FAILURES = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no tests collected"}
+# pytest's exit statuses of a session that could not run its cases (1, tests failed, did run them)
+COLLECTION_FAILURES = {status: name for status, name in EXIT_STATUS.items() if status >= 2}
 
 
 @dataclass
@@ -98,7 +98,7 @@ def pytest_command(tree: Path, options: list[str], seed: int, record: Path) -> t
 
 def run_side(side: Side, options: list[str], seed: int, record: Path, workdir: Path, echo) -> None:
     """One pytest session of one side; its log beside its record. A session that could not run
-    its cases (a collection or usage error, no test) ends the A/B run."""
+    its cases (a collection or usage error, no test) ends the A/B run (:class:`RunStopped`)."""
     command, environment = pytest_command(side.tree, options, seed, record)
     record.parent.mkdir(parents=True, exist_ok=True)
     log_path = record.with_suffix(".log")
@@ -110,7 +110,7 @@ def run_side(side: Side, options: list[str], seed: int, record: Path, workdir: P
     if status in COLLECTION_FAILURES or not record.is_file():
         lines = [line for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
         reason = next((line for line in reversed(lines) if "error" in line.lower()), lines[-1] if lines else "")
-        raise ConfigError(f"the {side.label} side did not run its cases (pytest exit {status}, "
+        raise RunStopped(f"the {side.label} side did not run its cases (pytest exit {status}, "
                           f"{COLLECTION_FAILURES.get(status, 'no results')}): {reason.strip()[:300]} (log: {log_path})")
 
 
@@ -119,11 +119,12 @@ def combine_rounds(round_files: list[Path], label: str, options: list[str]) -> t
 
     A session is one sample of each time: its training round, and the median of its inference
     rounds. Rounds within one process share its state (allocator, caches, clock), so pooled they
-    read a shift of the process as significant (1.1 -> 1.5 ms between identical revisions)."""
+    read a shift of the process as significant, even between identical revisions."""
     combined: dict[str, CaseRecord] = {}
-    for path in round_files:
-        for record in read_run(path).models.values():
-            record.repeats = [{"seed": record.seed, "accuracy": record.accuracy, "macro_f1": record.macro_f1}]
+    runs = [read_run(path) for path in round_files]
+    for run in runs:
+        for record in run.models.values():
+            record.repeats = [{"seed": record.seed, **record.repeat_scores()}]
             record.status = "passed" if record.accuracy is not None else "measured"
             record.inference_rounds = len(record.inference_samples)
             record.inference_samples = [statistics.median(record.inference_samples)] if record.inference_samples else []
@@ -139,21 +140,20 @@ def combine_rounds(round_files: list[Path], label: str, options: list[str]) -> t
         if record.inference_samples:
             record.inference_seconds = statistics.median(record.inference_samples)
         record.summarize_repeats()
-    first = read_json(round_files[0])
     records = list(combined.values())
-    info = RunInfo(id=label, started=str(first.get("datetime") or ""), complete=True, exit_status=0,
-                   profile=next((r.profile for r in records if r.profile), ""),
-                   seed=min((r.seed for r in records), default=0), repeats=len(round_files),
-                   machine=dict(first.get("machine_info") or {}), pytest_args=list(options),
-                   git={"commit": (first.get("commit_info") or {}).get("id"),
-                        "dirty": (first.get("commit_info") or {}).get("dirty")})
+    info = RunInfo.from_dict(runs[0].info.to_dict())  # when, on which machine, at which commit
+    info.id, info.complete, info.exit_status, info.repeats, info.pytest_args = (
+        label, True, 0, len(round_files), list(options))
+    info.profile = next((r.profile for r in records if r.profile), "")
+    info.seed = min((r.seed for r in records), default=0)
     return records, info
 
 
 def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: int = 5, seed: int = 0,
        options: list[str] | None = None, out: str | None = None, echo=print) -> int:
     """Run both sides interleaved, save each as a run, print the comparison; 1 when a
-    ``fail_on`` rule breaks, 0 otherwise. Bad input is a :class:`ConfigError` (exit 2)."""
+    ``fail_on`` rule breaks, 0 otherwise. Bad input is a :class:`ConfigError`, a side that could not
+    run or an interruption a :class:`RunStopped` (both exit 2)."""
     options = list(options or [])
     rules = parse_fail_on(fail_on) if fail_on else []
     if repeats < 1:
@@ -168,7 +168,7 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
     inside = workdir.resolve().relative_to(repo)
     sides = [Side("base", base, resolve_commit(repo, base), repo)]
     sides.append(Side("head", head, resolve_commit(repo, head), repo) if head else Side("head", "", "", repo))
-    target = Path(out) if out else AB_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = Path(out) if out else AB_DIR / new_run_id()
     scratch = Path(tempfile.mkdtemp(prefix="fashionclasstic-ab-"))
     worktrees: list[Path] = []
     try:
@@ -193,7 +193,7 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
             run.label = side.label
             runs.append(run)
     except KeyboardInterrupt:
-        raise ConfigError("interrupted; the rounds that finished are under " + str(target)) from None
+        raise RunStopped("interrupted; the rounds that finished are under " + str(target)) from None
     finally:
         for tree in worktrees:
             try:
@@ -207,10 +207,4 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
     if not rules:
         return 0
     broken, notes = violations(runs, rules)
-    for line in notes:
-        echo(f"note: {line}")
-    for line in broken:
-        echo(f"FAIL {line}")
-    verdict = f"{len(broken)} regression(s)" if broken else "no regression"
-    echo(f"ab: {verdict} of {sides[1].label} against {sides[0].label} beyond --fail-on {fail_on}")
-    return 1 if broken else 0
+    return print_verdicts(broken, notes, echo, verdict_summary("ab", broken, sides[1].label, sides[0].label, fail_on))

@@ -1,5 +1,5 @@
-"""The rules of ``compare --fail-on`` (and ``ab``, ``trends``): parsed from ``METRIC:LIMIT,...``
-and judged into verdicts. Which measures there are, which way is better and whether a change
+"""The rules of ``compare --fail-on`` (and ``ab``, ``trends``): parsed from ``METRIC:LIMIT,...``,
+judged into verdicts, and the verdicts printed. Which measures there are, which way is better and whether a change
 counts in points or percent come from the record schema (:class:`fashionclasstic.records.Judged`).
 """
 
@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from fashionclasstic import stats
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.records import CaseRecord, format_value, judged_fields, record_type_of
-from fashionclasstic.reporting.runs import Run, model_order
+from fashionclasstic.records import CaseRecord, judged_fields, record_type_of
+from fashionclasstic.reporting.formatting import format_value
+from fashionclasstic.runs.saved import Run, model_order
 
 NOISE_SIGMAS = 2.0  # a drop between repeated runs must exceed this many standard errors
 
@@ -155,3 +156,20 @@ def violations(runs: list[Run], rules: list[Rule], cross_machine: bool = False) 
             if verdict is not None:
                 (broken if verdict.broken else notes).append(verdict.text)
     return broken, notes
+
+
+def print_verdicts(broken: list[str], notes: list[str], echo=print, summary: str = "") -> int:
+    """The notes, each broken rule as a ``FAIL`` line, then ``summary``; 1 when a rule broke."""
+    for line in notes:
+        echo(f"note: {line}")
+    for line in broken:
+        echo(f"FAIL {line}")
+    if summary:
+        echo(summary)
+    return 1 if broken else 0
+
+
+def verdict_summary(command: str, broken: list[str], judged: str, baseline: str, fail_on: str) -> str:
+    """``compare: 2 regression(s) of B against A beyond --fail-on accuracy:0.5``."""
+    found = f"{len(broken)} regression(s)" if broken else "no regression"
+    return f"{command}: {found} of {judged} against {baseline} beyond --fail-on {fail_on}"

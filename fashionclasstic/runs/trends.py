@@ -18,12 +18,14 @@ from typing import Any
 from tabulate import tabulate
 
 from fashionclasstic import stats
-from fashionclasstic.errors import ConfigError, FashionClassticError
+from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_text
-from fashionclasstic.records import CaseRecord, format_value, record_fingerprint
-from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
-from fashionclasstic.reporting.rules import Rule, parse_fail_on, value_text
-from fashionclasstic.reporting.runs import BENCHMARK_DIR, Run, benchmark_files, measures, read_run
+from fashionclasstic.machine import record_fingerprint
+from fashionclasstic.records import CaseRecord
+from fashionclasstic.reporting.files import RUNS_DIR
+from fashionclasstic.reporting.formatting import format_value
+from fashionclasstic.runs.rules import Rule, parse_fail_on, print_verdicts, value_text
+from fashionclasstic.runs.saved import BENCHMARK_DIR, Run, measures, saved_runs
 
 MIN_STEP = {"points": 0.001,  # a tenth of a point
             "percent": 0.10}  # a tenth of the value before
@@ -69,20 +71,6 @@ class Group:
     @property
     def slug(self) -> str:
         return f"{self.profile or 'unknown'}-{self.fingerprint or 'unknown'}"
-
-
-def saved_runs(runs_dir: Path, storage: Path, record_type: type = CaseRecord) -> tuple[list[Run], list[str]]:
-    """Every readable run of either format; the unreadable ones as notes."""
-    paths = sorted(runs_dir.glob(f"*/{RESULTS_FILE}")) + benchmark_files(storage)
-    runs, notes = [], []
-    for path in paths:
-        if path.parent.is_symlink():  # "latest" points at a run listed anyway
-            continue
-        try:
-            runs.append(read_run(path, record_type))
-        except FashionClassticError as exc:
-            notes.append(f"skipped {path}: {exc}")
-    return runs, notes
 
 
 def by_machine(run: Run) -> list[Run]:
@@ -199,8 +187,4 @@ def trends(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: str
     for note in notes:
         echo(f"note: {note}")
     echo(f"trends: {out / 'trends.html'}")
-    if broken:
-        for line in broken:
-            echo(f"FAIL {line}")
-        return 1
-    return 0
+    return print_verdicts(broken, [], echo)

@@ -1,4 +1,5 @@
-"""How long each model is expected to take, and where that number came from.
+"""Shard planning: ``--fc-shard K/N`` parsed, each model's expected seconds and where that
+number came from, and the balanced shards.
 
 A model's expected seconds are its two cases: training (with the evaluation after it) times
 the repeats, plus the inference case (a warm-up and its timed rounds). They come from a saved
@@ -6,6 +7,9 @@ run of the same profile, the newest under the runs directory or one named (``--f
 e.g. the last full run's artifact), and for a model that run did not time, from the estimate
 the registry holds per model and profile. ``--fc-shard`` balances shards by them; a run's
 header can say how long it should take.
+
+Parsing ``--fc-shard`` imports nothing more than this module: a saved run is read (through
+:mod:`fashionclasstic.runs.saved`) only when expected seconds are asked for.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fashionclasstic.errors import ConfigError, FashionClassticError
 from fashionclasstic.models import get_model_spec
 from fashionclasstic.records import CaseRecord
-from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
-from fashionclasstic.reporting.runs import Run, read_run, resolve_run
+
+if TYPE_CHECKING:
+    from fashionclasstic.runs.saved import Run
 
 REGISTRY = "registry estimate"
 NO_ESTIMATE = "no estimate: the median of the others"
@@ -84,23 +90,19 @@ def registry_seconds(model: str, profile: str, repeats: int) -> float | None:
 def newest_run(profile: str, runs_dir: Path, fingerprint: str | None = None) -> Run | None:
     """The newest saved run of ``profile`` under ``runs_dir`` that timed at least one model
     (with ``fingerprint``: only a run of that machine)."""
-    runs = []
-    for path in Path(runs_dir).glob(f"*/{RESULTS_FILE}"):
-        if path.parent.is_symlink():
-            continue
-        try:
-            run = read_run(path)
-        except FashionClassticError:
-            continue
-        if run.profiles == {profile} and any(r.train_seconds is not None for r in run.models.values()) \
-                and fingerprint in (None, run.fingerprint):
-            runs.append(run)
+    from fashionclasstic.runs.saved import saved_runs
+
+    runs = [run for run in saved_runs(runs_dir)[0]
+            if run.profiles == {profile} and any(r.train_seconds is not None for r in run.models.values())
+            and fingerprint in (None, run.fingerprint)]
     return max(runs, key=lambda r: (r.started, r.label), default=None)
 
 
 def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
     """The run ``--fc-durations`` names (a results.json, a run folder or id, ``latest``, a
     pytest-benchmark file), refused when it measured another profile."""
+    from fashionclasstic.runs.saved import read_run, resolve_run
+
     try:
         run = read_run(resolve_run(source, runs_dir))
     except FashionClassticError as exc:
@@ -112,12 +114,16 @@ def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
 
 
 def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, source: str | None = None,
-                     runs_dir: Path = RUNS_DIR, fingerprint: str | None = None,
+                     runs_dir: Path | None = None, fingerprint: str | None = None,
                      registry_scale: Callable[[], float] | None = None) -> Expected:
     """Each model's expected seconds: measured in ``source`` (or the newest saved run of the
     profile when ``source`` is None; with ``fingerprint``, of that machine), else the registry's
     estimate times ``registry_scale()`` (this machine against the registry's, see calibration.py;
-    called once, and only when an estimate is used), else the median of the others."""
+    called once, and only when an estimate is used), else the median of the others.
+    ``runs_dir``: where the suite saves runs (its default when None)."""
+    from fashionclasstic.reporting.files import RUNS_DIR
+
+    runs_dir = RUNS_DIR if runs_dir is None else Path(runs_dir)
     models = list(dict.fromkeys(models))
     run = saved_run(source, profile, runs_dir) if source else newest_run(profile, runs_dir, fingerprint)
     seconds: dict[str, float] = {}

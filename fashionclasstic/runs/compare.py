@@ -1,7 +1,7 @@
 """Comparing runs: each model's measures across saved runs, and the regression gate.
 
-The runs are read by :mod:`~fashionclasstic.reporting.runs` (either format), the rules judged by
-:mod:`~fashionclasstic.reporting.rules`; this module renders the table and runs the command.
+The runs are read by :mod:`~fashionclasstic.runs.saved` (either format), the rules judged by
+:mod:`~fashionclasstic.runs.rules`; this module renders the table and runs the command.
 The first run is the baseline; ``--fail-on`` judges the last run against it. The table's
 measures are the record fields shown in the ``runs`` view.
 """
@@ -13,10 +13,11 @@ from pathlib import Path
 from tabulate import tabulate
 
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.records import CaseRecord, format_value
+from fashionclasstic.records import CaseRecord
 from fashionclasstic.reporting.files import RUNS_DIR
-from fashionclasstic.reporting.rules import parse_fail_on, violations
-from fashionclasstic.reporting.runs import BENCHMARK_DIR, Run, load_runs, measures, model_order
+from fashionclasstic.reporting.formatting import format_value
+from fashionclasstic.runs.rules import parse_fail_on, print_verdicts, verdict_summary, violations
+from fashionclasstic.runs.saved import BENCHMARK_DIR, Run, load_runs, measures, model_order
 
 
 def headers(shown: list) -> list[str]:
@@ -91,13 +92,5 @@ def compare(specs: list[str], fail_on: str | None = None, runs_dir: Path = RUNS_
         return 0
     broken, notes = violations(runs, rules, cross_machine)
     out("")
-    for line in notes:
-        out(f"note: {line}")
-    if broken:
-        for line in broken:
-            out(f"FAIL {line}")
-        out(f"compare: {len(broken)} regression(s) of {runs[-1].label} against {runs[0].label} "
-            f"beyond --fail-on {fail_on}")
-        return 1
-    out(f"compare: no regression of {runs[-1].label} against {runs[0].label} beyond --fail-on {fail_on}")
-    return 0
+    return print_verdicts(broken, notes, out, verdict_summary("compare", broken, runs[-1].label, runs[0].label,
+                                                               fail_on))

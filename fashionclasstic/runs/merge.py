@@ -19,11 +19,12 @@ from typing import Any
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_json
+from fashionclasstic.machine import record_fingerprint, record_machine
 from fashionclasstic.models import get_model_spec
-from fashionclasstic.records import CaseRecord, RunInfo, record_fingerprint, record_machine
-from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR, find_results_file, read_json
+from fashionclasstic.records import CaseRecord, RunInfo
+from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
 from fashionclasstic.reporting.publishers import write_report
-from fashionclasstic.reporting.runs import saved_results
+from fashionclasstic.runs.saved import find_results_file, read_json, saved_results
 
 BENCHMARK_FILE = "benchmark.json"  # the merged run's pytest-benchmark JSON, and where a shard's is looked for
 

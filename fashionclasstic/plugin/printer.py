@@ -1,0 +1,37 @@
+"""The run's summary at the end of pytest's output: the comparison table, each model's notes,
+the ungated models, the gates' sensitivity, and where the files went."""
+
+from __future__ import annotations
+
+from fashionclasstic.plugin.settings import Settings
+from fashionclasstic.plugin.writer import ResultsWriter
+from fashionclasstic.records import CaseRecord
+
+
+def print_summary(terminalreporter, records: list[CaseRecord], settings: Settings, writer: ResultsWriter) -> None:
+    from fashionclasstic.reporting.tables import comparison_table
+
+    write = terminalreporter.write_line
+    terminalreporter.write_sep("=", "FashionClasstic results")
+    write(comparison_table(records))
+    for record in records:
+        if record.notes:
+            write(f"note: {record.model}: {record.notes}", yellow=True)
+    ungated = [r.model for r in records if r.gate == "ungated"]
+    if ungated:
+        write(f"ungated (no minimum accuracy for profile {settings.profile.name} in the suite's thresholds, "
+              f"--fc-thresholds or register_model(min_accuracy=...)): {', '.join(ungated)}", yellow=True)
+    margins = [f"{r.model} {100 * r.gate_margin:.2f}" for r in records if r.gate_margin is not None]
+    if margins:
+        repeats = f"the mean of {settings.repeats} runs" if settings.repeats > 1 else "one run"
+        write(f"gate sensitivity (the smallest drop of {repeats} a gate catches, points; "
+              f"--fc-repeats narrows it): {', '.join(margins)}")
+    for path in writer.benchmark_json:
+        write(f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): {path}")
+    report_dir = writer.report_dir
+    if report_dir and (report_dir / "index.html").is_file():
+        write(f"report: {report_dir / 'index.html'}")
+    elif report_dir and not writer.report_error:
+        write(f"results: {report_dir / 'results.json'} (figures: python -m fashionclasstic report {report_dir})")
+    if writer.report_error:
+        write(f"report not written: {writer.report_error}", red=True)
