@@ -1,10 +1,10 @@
 """A quick measure of this machine's speed against the machine the registry's estimates are from.
 
-The registry's expected seconds were measured on one machine (:data:`REFERENCE`). Another CPU
-runs the same cases slower or faster, and not by one factor: 2 AVX2-only Zen 3 cores took
-1.6x the reference's time for ``logreg`` and 2.75x for ``cnn_rnn``. Two fixed workloads timed
-here, each standing for one kind of work the models do, give a factor to scale the estimates
-by when no saved run of this machine says better: float32 matrix products (BLAS and the
+The registry's expected seconds were measured on one machine (:data:`REFERENCE_MACHINE`, an
+Intel Xeon). Another CPU runs the same cases slower or faster, and not by one factor: models
+that lean on the vector units and models that run scalar code scale differently. Two fixed
+workloads timed here, each standing for one kind of work the models do, give a factor to scale
+the estimates by when no saved run of this machine says better: float32 matrix products (BLAS and the
 vector units: the networks, the SVMs' kernels) and an interpreter loop (scalar code and
 memory: trees, boosting, the Python between the steps). It is a hint for the run header, not a
 measurement, and the header says so.

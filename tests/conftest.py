@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import struct
@@ -218,6 +219,11 @@ def run_smoke(suite, *args: str, figures: bool = False, timeout: float = 300) ->
     ``figures`` it writes the results files alone (seconds sooner)."""
     return suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
                                       *(() if figures else ("--fc-no-figures",)), *args, timeout=timeout)
+
+
+def results_of(directory: Path) -> dict:
+    """The ``results.json`` a session wrote into ``directory``."""
+    return json.loads((Path(directory) / "results.json").read_text())
 
 
 # --------------------------------------------------------------------------- saved runs

@@ -1,10 +1,9 @@
 """Faults: a worker or process that dies, bad input, and what survives them."""
 
-import json
 
 import pytest
 
-from tests.conftest import CENTROID_MODEL, session_with
+from tests.conftest import CENTROID_MODEL, results_of, run_smoke, session_with
 
 CRASHER = '''
 import os
@@ -28,15 +27,12 @@ def crasher(params, context):
 suite = session_with(crasher_models=CRASHER)
 
 
-def run(suite, *args, timeout=240):
-    return suite.runpytest_subprocess("-p", "crasher_models", f"--fc-data-dir={suite.data_dir}",
-                                      "--fc-profile=smoke", f"--fc-report-dir={suite.path / 'report'}",
-                                      "--fc-no-figures", *args,
-                                      timeout=timeout)
+def run(suite, *args):
+    return run_smoke(suite, "-p", "crasher_models", f"--fc-report-dir={suite.path / 'report'}", *args, timeout=240)
 
 
 def results(suite) -> dict:
-    return json.loads((suite.path / "report/results.json").read_text())
+    return results_of(suite.path / "report")
 
 
 def test_a_crashing_worker_ends_its_model_only_and_the_run_ends_by_itself(suite):

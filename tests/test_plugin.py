@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import CENTROID_MODEL, session_with, shared_run
+from tests.conftest import CENTROID_MODEL, run_smoke, session_with, shared_run
 
 USER_CONFTEST = CENTROID_MODEL + '''
 from fashionclasstic.models import BaseClassifier
@@ -56,12 +56,6 @@ def pytest_fashionclasstic_publishers(publishers):
 suite = session_with(USER_CONFTEST)
 
 
-def run(suite, *args, figures=False):
-    """A smoke session; without ``figures`` it writes the results files alone (seconds sooner)."""
-    return suite.runpytest_subprocess(f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
-                                      *(() if figures else ("--fc-no-figures",)), *args)
-
-
 # One session for what a user's conftest models get: gated cases, each model's two cases back to
 # back and closed before the next, a report hook's file, and a failure kept to its own model.
 suite_run = shared_run(USER_CONFTEST + CLOSE_LOG + PUBLISHER_HOOK, "--fc-profile=smoke", "-v",
@@ -99,7 +93,7 @@ def test_a_failing_model_is_reported_while_the_others_keep_their_results(suite_r
 
 
 def test_unknown_profile_is_one_clear_message(suite):
-    result = run(suite, "--fc-profile=fast")
+    result = run_smoke(suite, "--fc-profile=fast")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: unknown profile 'fast'; choose one of: smoke, full*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
@@ -111,13 +105,13 @@ def test_unknown_profile_is_one_clear_message(suite):
     ("--fc-source=kaggle", "--fc-source 'kaggle': choose one of archives, tfds"),
 ])
 def test_bad_option_values_are_one_clear_message(suite, option, message):
-    result = run(suite, option)
+    result = run_smoke(suite, option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}*"])
 
 
 def test_unknown_model_pattern_is_one_clear_message(suite):
-    result = run(suite, "--fc-models=resnet*")
+    result = run_smoke(suite, "--fc-models=resnet*")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --fc-models: 'resnet*' matches no registered model; registered: logreg*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
@@ -126,7 +120,7 @@ def test_unknown_model_pattern_is_one_clear_message(suite):
 def test_a_report_dir_under_a_regular_file_is_refused_before_loading_data(suite, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    result = run(suite, "--fc-models=centroid", f"--fc-report-dir={blocker / 'report'}")
+    result = run_smoke(suite, "--fc-models=centroid", f"--fc-report-dir={blocker / 'report'}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: --fc-report-dir {blocker / 'report'}: {blocker} is a file, not a directory*"])
 
@@ -154,7 +148,7 @@ def test_corrupted_archive_is_refused_before_any_training(suite, tmp_path):
 def test_user_thresholds_add_to_the_suites_and_ungated_models_are_named(suite, tmp_path):
     user = tmp_path / "mine.toml"
     user.write_text("[decision_tree.smoke]\nmin_accuracy = 0.99\n")
-    result = run(suite, "--fc-models=decision_tree,random_forest,broken_free", f"--fc-thresholds={user}",
+    result = run_smoke(suite, "--fc-models=decision_tree,random_forest,broken_free", f"--fc-thresholds={user}",
                  f"--fc-report-dir={tmp_path / 'report'}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     models = {m["model"]: m for m in json.loads((tmp_path / "report/results.json").read_text())["models"]}

@@ -4,11 +4,9 @@ xdist workers."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.conftest import session_with
+from tests.conftest import results_of, run_smoke, session_with
 
 MODELS = '''
 import os
@@ -39,12 +37,7 @@ suite = session_with(MODELS)
 
 
 def run(suite, *args):
-    return suite.runpytest_subprocess("-p", "no:cacheprovider", f"--fc-data-dir={suite.data_dir}", "--fc-profile=smoke",
-                                      "--fc-models=big,mid,small", "--fc-no-figures", *args)
-
-
-def saved(directory) -> dict:
-    return json.loads((directory / "results.json").read_text())
+    return run_smoke(suite, "-p", "no:cacheprovider", "--fc-models=big,mid,small", *args)
 
 
 def test_an_xdist_shard_keeps_its_models_and_each_record_the_machine_of_its_worker(suite):
@@ -78,7 +71,7 @@ def test_the_split_follows_k_and_an_empty_shard_passes(suite, tmp_path):
     assert empty.ret == pytest.ExitCode.OK
     empty.assert_outcomes(deselected=6)
     empty.stdout.fnmatch_lines(["shard 2/2 holds no model: the selected models all belong to other shards*"])
-    left = saved(tmp_path / "empty")
+    left = results_of(tmp_path / "empty")
     assert left["models"] == [] and left["run"]["shard"]["models"] == [] and left["run"]["shard"]["k"] == 2
 
 

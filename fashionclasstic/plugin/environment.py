@@ -92,7 +92,16 @@ def commit_info(config: pytest.Config) -> dict:
 
 
 def machine_info(config: pytest.Config) -> dict:
-    """This process's machine dict (:func:`fashionclasstic.machine.this_machine`), its base from
-    pytest-benchmark's ``pytest_benchmark_generate_machine_info`` hook, as in its JSON."""
-    generate = getattr(config.hook, "pytest_benchmark_generate_machine_info", None)
-    return this_machine(lambda: dict(generate(config=config)) if generate is not None else None)
+    """This process's machine dict (:func:`fashionclasstic.machine.this_machine`), its base
+    pytest-benchmark's machine information through its hooks (generated, then updated by every
+    plugin and conftest), as in its JSON."""
+
+    def generated() -> dict | None:
+        generate = getattr(config.hook, "pytest_benchmark_generate_machine_info", None)
+        if generate is None:
+            return None
+        info = dict(generate(config=config))
+        config.hook.pytest_benchmark_update_machine_info(config=config, machine_info=info)
+        return info
+
+    return this_machine(generated)

@@ -41,10 +41,11 @@ class RunHeader:
 
 def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -> list[str]:
     caps = capabilities()
-    precision = "bfloat16 where it is faster (timed per model)" if caps.native_bf16 else "float32"
+    precision = ("PyTorch networks train in bfloat16 where it is faster (timed per model), Keras networks in "
+                 "float32" if caps.native_bf16 else "networks train in float32")
     lines = [f"fashionclasstic: profile {settings.profile.name}, {len(models)} models, "
              f"seed {settings.seed}, repeats {settings.repeats}, {settings.threads_per_worker()} threads per worker",
-             f"fashionclasstic: CPU vector ISA {caps.isa}; networks train in {precision}: {caps.reason}"]
+             f"fashionclasstic: CPU vector ISA {caps.isa}; {precision}: {caps.reason}"]
     if models:
         expected = expected_seconds(models, settings.profile.name, settings.repeats,
                                     fingerprint=fingerprint(machine_info(config), settings.threads_per_worker()),
@@ -53,7 +54,7 @@ def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -
         if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrated
             note = (f"; registry estimates are from {REFERENCE_MACHINE}, times "
                     f"{machine_factor():.2f} for this machine by a quick calibration "
-                    f"(a hint: CPUs differ by model, 1.6-2.75x between a Zen 4 and a Zen 3)")
+                    f"(a hint: CPUs differ by model, and by kind of work)")
         if set(expected.origins.values()) == {NO_ESTIMATE}:
             lines.append("fashionclasstic: expected duration unknown (no saved run of this machine, no registry "
                          "estimate for these models)")

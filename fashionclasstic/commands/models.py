@@ -1,0 +1,40 @@
+"""``python -m fashionclasstic models``: the registered models, their gates, and whether they can run here."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("models", help="list the registered models and whether they can run here")
+    parser.add_argument("pattern", nargs="?", default="*", help="glob pattern of model names")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from fashionclasstic.models import get_model_spec, list_models
+    from fashionclasstic.profiles import PROFILES
+    from fashionclasstic.thresholds import load_thresholds, threshold_for
+
+    thresholds = load_thresholds()
+
+    def gate(spec, profile: str) -> str:
+        threshold = threshold_for(spec, profile, thresholds)
+        if threshold is None:
+            return "ungated"
+        caught = f" (catches {100 * threshold.margin:.2f} pts)" if threshold.margin is not None else ""
+        return f">={threshold.min_accuracy:.4f}{caught}"
+
+    rows = []
+    for name in list_models(args.pattern):
+        spec = get_model_spec(name)
+        rows.append([name, spec.family, spec.framework, "yes" if spec.pretrained else "",
+                     *(gate(spec, profile) for profile in PROFILES), spec.unavailable_reason() or "ready",
+                     spec.description])
+    print(tabulate(rows, headers=["model", "family", "framework", "pretrained", *(f"{p} gate" for p in PROFILES),
+                                  "here", "description"]))
+    print("A gate catches a drop of the mean accuracy larger than its margin (pts); --fc-repeats N judges the "
+          "mean of N runs with a margin narrowed by sqrt(N) (see thresholds.toml).")
+    return 0
