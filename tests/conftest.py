@@ -21,7 +21,6 @@ from fashionclasstic.data import archives
 
 pytest_plugins = ["pytester"]  # the tests run throw-away pytest sessions; the benchmarks never need it
 REPO = Path(__file__).resolve().parents[1]
-RUN_SLOW = os.environ.get("FASHIONCLASSTIC_SLOW_TESTS") == "1"
 
 
 SESSION_FIXTURES = {"pytester", "bench_session", "suite_run"}
@@ -40,14 +39,10 @@ def trains_a_network(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """End to end (``e2e``; ``-m "not e2e"`` skips them, CI runs them): a test that starts its
     own pytest session, or trains a framework's network (marked in its module, or the contract
-    over such a model). Tests marked ``slow`` (variants of a fast test that cost a subprocess run
-    each) are skipped unless ``FASHIONCLASSTIC_SLOW_TESTS=1``, so the unit tests stay under 2 minutes."""
-    skip = pytest.mark.skip(reason="a slow variant: set FASHIONCLASSTIC_SLOW_TESTS=1 to run it")
+    over such a model)."""
     for item in items:
         if SESSION_FIXTURES & set(getattr(item, "fixturenames", ())) or trains_a_network(item):
             item.add_marker(pytest.mark.e2e)
-        if "slow" in item.keywords and not RUN_SLOW:
-            item.add_marker(skip)
     # The long tests first, so that under xdist the short ones fill the gaps at the end (the
     # longest-first rule).
     items.sort(key=lambda item: "e2e" not in item.keywords)
