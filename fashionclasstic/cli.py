@@ -91,8 +91,13 @@ def cmd_trends(args: argparse.Namespace) -> int:
 
     from fashionclasstic.reporting.trends import trends
 
-    return trends(Path(args.runs_dir), Path(args.storage), args.models, Path(args.out) if args.out else None,
-                   args.fail_on)
+    out = Path(args.out) if args.out else Path(args.runs_dir) / "trends"
+    status = trends(Path(args.runs_dir), Path(args.storage), args.models, out, args.fail_on)
+    if args.screenshot:
+        from fashionclasstic.reporting.screenshot import screenshot
+
+        print(screenshot(out / "trends.html", out / "trends.png"))
+    return status
 
 
 def cmd_thresholds(args: argparse.Namespace) -> int:
@@ -238,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("--fail-on", metavar="RULES",
                       help="exit 1 when the latest runs sit behind a step to worse beyond these limits, "
                            "e.g. accuracy:0.5,train_time:25%%")
+    hist.add_argument("--screenshot", action="store_true",
+                      help="save trends.png, a picture of trends.html at 1280x900 (needs playwright and chromium)")
     hist.set_defaults(run=cmd_trends)
 
     thresholds = commands.add_parser("thresholds", help="write accuracy gates from a saved run's mean and spread",

@@ -87,6 +87,7 @@ class ResultsSession:
         self.collected_models: set[str] | None = None  # None: not known (e.g. no collection here)
         self.started = datetime.now(UTC)
         self.report_dir: Path | None = None  # once written: the run's folder, kept for later writes
+        self.screenshot_line = ""  # --fc-screenshot: where index.png is, or why there is none
         self.report_error: str | None = None
         self._machine: dict | None = None
 
@@ -217,10 +218,19 @@ class ResultsSession:
         try:
             with self.interrupts.abortable():
                 self._write(self.run_info(exitstatus, complete), publishers)
+                self._screenshot()
         except Interrupted as exc:
             self.report_error = (f"cut short by {exc}; results.json, results.csv and results.md are whole, "
                                  f"figures and index.html may be missing (python -m fashionclasstic report "
                                  f"{self.report_dir} draws them)")
+
+    def _screenshot(self) -> None:
+        """``--fc-screenshot``: ``index.png`` beside ``index.html``, or a line saying why not."""
+        page = self.report_dir / "index.html" if self.report_dir else None
+        if self.settings.screenshot and page is not None and page.is_file():
+            from fashionclasstic.reporting.screenshot import screenshot
+
+            self.screenshot_line = screenshot(page, self.report_dir / "index.png")
 
     def _write(self, info: RunInfo, publishers: list | None = None) -> None:
         """``publishers`` given: the whole report with them; else the results files alone."""
@@ -296,6 +306,8 @@ class ResultsSession:
         for path in self.benchmark_json:
             terminalreporter.write_line(f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): "
                                         f"{path}")
+        if self.screenshot_line:
+            terminalreporter.write_line(self.screenshot_line)
         if self.report_dir and (self.report_dir / "index.html").is_file():
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         elif self.report_dir and not self.report_error:

@@ -63,8 +63,8 @@ table.info th { width: 12rem; font-weight: 600; }
 .badge.skipped, .badge.interrupted { background: var(--warn); }
 .reason { color: var(--bad); white-space: pre-wrap; }
 pre { background: #f6f8fa; border: 1px solid var(--line); padding: 0.6rem; overflow-x: auto; font-size: 0.8rem; }
-figure { margin: 0.6rem 0; } #results figure { max-width: 820px; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line);
-         background: #fff; }
+figure { margin: 0.6rem 0; } #results figure { max-width: 820px; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
 figcaption { font-size: 0.85rem; color: var(--muted); }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .columns { display: flex; flex-wrap: wrap; gap: 1.2rem; align-items: flex-start; }
