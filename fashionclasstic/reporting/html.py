@@ -64,6 +64,7 @@ table.info th { width: 12rem; font-weight: 600; }
 .reason { color: var(--bad); white-space: pre-wrap; }
 pre { background: #f6f8fa; border: 1px solid var(--line); padding: 0.6rem; overflow-x: auto; font-size: 0.8rem; }
 figure { margin: 0.6rem 0; } #results figure { max-width: 820px; }
+.charts figure { max-width: 590px; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
 figcaption { font-size: 0.85rem; color: var(--muted); }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
@@ -352,7 +353,8 @@ def render_trends(sections: list, out: Path) -> str:
         listed = "".join(f'<li class="{"worse" if item.worse else ""}">{esc(item.text())}</li>' for item in found)
         body.append(f'<ul class="notes">{listed}</ul>' if found else "<p>No step: flat within its noise.</p>")
         body.append(trends_summary_table(group, found, shown))
-        body += [figure(path.relative_to(out).as_posix(), f"{label}: {group.name}") for label, path in charts]
+        body.append('<div class="figures charts">' + "".join(
+            figure(path.relative_to(out).as_posix(), f"{label}: {group.name}") for label, path in charts) + "</div>")
         body.append("</section>")
         for model in dict.fromkeys(m for run in group.runs for m in run.models):
             body.append(f'<section class="card model" id="{esc(anchor(model, f"trend-{group.slug}-"))}">'
