@@ -78,7 +78,7 @@ def options_page() -> str:
         ini = "" if flag else dest
         default = "" if flag else parser.ini.get(dest, ("", None))[1]
         help_text = re.sub(r" \(ini: \w+\)$", "", attributes.get("help", ""))
-        rows.append([" ".join(code(n) for n in names) + ("" if flag else " VALUE"), code(ini),
+        rows.append([code(" ".join(names) + ("" if flag else " VALUE")), code(ini),
                      code(default) if default is not None else "", help_text])
     return "\n\n".join([
         "# Options and ini keys", GENERATED,
