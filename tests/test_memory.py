@@ -128,7 +128,7 @@ def test_a_second_lower_is_better_field_reaches_every_view_and_is_judged_that_wa
     record = Disk(model="logreg", accuracy=0.845, disk_bytes=3 * MB)
     assert "disk" in comparison_table([record]) and "3.0 MB" in comparison_table([record])
     assert dict(zip(csv_header([record]), csv_rows([record])[0], strict=True))["disk_bytes"] == 3 * MB
-    assert '<td class="num">3.0 MB</td>' in results_table([record])
+    assert '<td class="num" data-sort="3000000">3.0 MB</td>' in results_table([record])  # sorted by the number
     assert record.benchmark_info()["disk_bytes"] == 3 * MB
 
     small, large = (disk_run(tmp_path / f"{name}.json", size, name) for name, size in (("A", 2 * MB), ("B", 3 * MB)))

@@ -21,6 +21,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--fail-on", metavar="RULES",
                         help="exit 1 when the latest runs sit behind a step to worse beyond these limits, "
                              "e.g. accuracy:0.5,train_time:25%%")
+    parser.add_argument("--screenshot", action="store_true",
+                        help="save trends.png, a picture of trends.html at 1280x900 (needs playwright and chromium)")
     parser.set_defaults(run=run)
 
 
@@ -29,5 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
     from fashionclasstic.runs.trends import trends
 
-    return trends(Path(args.runs_dir), Path(args.storage), args.models, Path(args.out) if args.out else None,
-                  args.fail_on)
+    out = Path(args.out) if args.out else Path(args.runs_dir) / "trends"
+    status = trends(Path(args.runs_dir), Path(args.storage), args.models, out, args.fail_on)
+    if args.screenshot:
+        from fashionclasstic.reporting.screenshot import screenshot
+
+        print(screenshot(out / "trends.html", out / "trends.png"))
+    return status

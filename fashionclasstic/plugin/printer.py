@@ -33,5 +33,7 @@ def print_summary(terminalreporter, records: list[CaseRecord], settings: Setting
         write(f"report: {report_dir / 'index.html'}")
     elif report_dir and not writer.report_error:
         write(f"results: {report_dir / 'results.json'} (figures: python -m fashionclasstic report {report_dir})")
+    if writer.screenshot_line:
+        write(writer.screenshot_line)
     if writer.report_error:
         write(f"report not written: {writer.report_error}", red=True)

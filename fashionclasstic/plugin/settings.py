@@ -47,6 +47,8 @@ FLAGS = {
     "no-report": "write no report files (the terminal table is still shown)",
     "no-figures": "write the results files only (results.json, .md, .csv), no figures or index.html; "
                   "'python -m fashionclasstic report RUN' draws them later",
+    "screenshot": "save index.png, a picture of index.html at 1280x900 drawn by Chromium through Playwright "
+                  "(both needed: pip install playwright, apt-get install chromium)",
 }
 
 
@@ -78,6 +80,7 @@ class Settings:
     shard: tuple[int, int] | None = None  # (K, N): run shard K of N
     durations: str | None = None  # the saved run --fc-shard balances by
     workers: int = 0  # xdist workers (0: serial)
+    screenshot: bool = False  # index.png next to index.html
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -107,7 +110,8 @@ class Settings:
             download=False if config.getoption("fc_no_download") else None,
             write_report=write_report, figures=not config.getoption("fc_no_figures"),
             shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
-            durations=value("fc_durations"), workers=xdist_workers(config))
+            durations=value("fc_durations"), workers=xdist_workers(config),
+            screenshot=config.getoption("fc_screenshot"))
 
     def threads_per_worker(self) -> int:
         return threads_per_worker(self.threads, self.workers)

@@ -35,6 +35,7 @@ class ResultsWriter:
         self.report_dir: Path | None = None  # once written: the run's folder, kept for later writes
         self.report_error: str | None = None
         self.benchmark_json: list[Path] = []  # the pytest-benchmark files the suite wrote itself
+        self.screenshot_line = ""  # --fc-screenshot: where index.png is, or why there is none
 
     def run_info(self, exitstatus: int | None, complete: bool) -> RunInfo:
         config, settings = self.config, self.settings
@@ -68,10 +69,19 @@ class ResultsWriter:
         try:
             with self.interrupts.abortable():
                 self._write(records, self.run_info(exitstatus, complete), publishers)
+                self._screenshot()
         except Interrupted as exc:
             self.report_error = (f"cut short by {exc}; results.json, results.csv and results.md are whole, "
                                  f"figures and index.html may be missing (python -m fashionclasstic report "
                                  f"{self.report_dir} draws them)")
+
+    def _screenshot(self) -> None:
+        """``--fc-screenshot``: ``index.png`` beside ``index.html``, or a line saying why not."""
+        page = self.report_dir / "index.html" if self.report_dir else None
+        if self.settings.screenshot and page is not None and page.is_file():
+            from fashionclasstic.reporting.screenshot import screenshot
+
+            self.screenshot_line = screenshot(page, self.report_dir / "index.png")
 
     def _write(self, records: list[CaseRecord], info: RunInfo, publishers: list | None = None) -> None:
         """``publishers`` given: the whole report with them; else the results files alone."""

@@ -10,7 +10,6 @@ only put side by side within one machine fingerprint: a group is one profile on 
 from __future__ import annotations
 
 import fnmatch
-import html
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from fashionclasstic.machine import record_fingerprint
 from fashionclasstic.records import CaseRecord
 from fashionclasstic.reporting.files import RUNS_DIR
 from fashionclasstic.reporting.formatting import format_value
+from fashionclasstic.reporting.html import render_trends
 from fashionclasstic.runs.rules import Rule, parse_fail_on, print_verdicts, value_text
 from fashionclasstic.runs.saved import BENCHMARK_DIR, Run, measures, saved_runs
 
@@ -148,19 +148,6 @@ def write_charts(group: Group, found: list[Found], out: Path) -> list[tuple[str,
     return charts
 
 
-def trends_page(sections: list[tuple[Group, list[Found], list[tuple[str, Path]]]], out: Path) -> str:
-    body = ["<h1>FashionClasstic trends</h1>"]
-    for group, found, charts in sections:
-        body.append(f"<h2>{html.escape(group.name)}: {len(group.runs)} runs</h2>")
-        body.append("<ul>" + "".join(f"<li>{html.escape(item.text())}</li>" for item in found)
-                    + "</ul>" if found else "<p>No step: the history is flat within its noise.</p>")
-        body += [f'<figure><img src="{html.escape(path.relative_to(out).as_posix())}" alt="{html.escape(label)}">'
-                 f"<figcaption>{html.escape(label)}</figcaption></figure>" for label, path in charts]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>FashionClasstic trends</title>"
-            "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px}img{max-width:100%}"
-            "</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
-
-
 def trends(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: str = "*", out: Path | None = None,
            fail_on: str | None = None, echo=print, record_type: type = CaseRecord) -> int:
     """Print every group's tables and steps, write the charts and page; 1 when ``fail_on``
@@ -181,9 +168,9 @@ def trends(runs_dir: Path = RUNS_DIR, storage: Path = BENCHMARK_DIR, models: str
         echo("")
         echo("\n".join(f"step: {item.text()}" for item in found) or "no step: flat within the noise")
         broken += failures(found, rules)
-        sections.append((group, found, write_charts(group, found, out)))
+        sections.append((group, found, write_charts(group, found, out), measures(group.runs)))
         echo("")
-    atomic_write_text(out / "trends.html", trends_page(sections, out))
+    atomic_write_text(out / "trends.html", render_trends(sections, out))
     for note in notes:
         echo(f"note: {note}")
     echo(f"trends: {out / 'trends.html'}")
