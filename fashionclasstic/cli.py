@@ -185,6 +185,58 @@ def add_run_options(command: argparse.ArgumentParser, storage: bool = True) -> N
         command.add_argument("--storage", default=".benchmarks", help="pytest-benchmark's storage directory")
 
 
+# --------------------------------------------------------------------------- results elsewhere: MLflow, dashboards
+
+
+def cmd_mlflow(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fashionclasstic.reporting.mlflow_sink import log_saved_runs
+
+    for spec, logged in log_saved_runs(args.runs, args.uri, args.experiment, Path(args.runs_dir), Path(args.storage)):
+        print(f"{spec}: MLflow run {logged.parent_run_id} ({len(logged.model_run_ids)} models) in experiment "
+              f"{args.experiment!r} at {args.uri}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from fashionclasstic.exports import export_run
+
+    for path in export_run(args.saved_run, args.format, Path(args.out), Path(args.runs_dir), Path(args.storage)):
+        print(path)
+    return 0
+
+
+def add_export_commands(commands) -> None:
+    from fashionclasstic.exports import ACTION_TOOLS, BENCHER_FILE, FORMATS
+    from fashionclasstic.reporting.mlflow_sink import DEFAULT_EXPERIMENT, DEFAULT_URI
+
+    mlflow = commands.add_parser("mlflow", help="log saved runs to MLflow (as pytest --fc-mlflow does live)",
+                                 description="Log saved runs (a merged run too) to MLflow after the fact: a parent "
+                                             "run each, a nested run per model, the run's files as artifacts. "
+                                             "Needs the mlflow extra: pip install \"fashionclasstic[mlflow]\".")
+    mlflow.add_argument("runs", nargs="+", metavar="RUN", help="results.json files, run directories or ids, 'latest', "
+                                                              "pytest-benchmark JSON files")
+    mlflow.add_argument("--uri", default=DEFAULT_URI, help="the tracking URI (default: %(default)s)")
+    mlflow.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="the experiment (default: %(default)s)")
+    add_run_options(mlflow)
+    mlflow.set_defaults(run=cmd_mlflow)
+
+    export = commands.add_parser("export", help="write a saved run for a benchmark dashboard "
+                                                "(github-action-benchmark, Bencher)")
+    export.add_argument("saved_run", metavar="RUN", help="a results.json, a run directory or id, 'latest', a "
+                                                         "pytest-benchmark JSON file")
+    export.add_argument("--format", required=True, choices=FORMATS,
+                        help=f"github-action-benchmark: {' and '.join(f'{t}.json' for t in ACTION_TOOLS.values())} "
+                             f"(one per direction, for its tools of those names); bencher: {BENCHER_FILE} "
+                             f"(Bencher Metric Format, for bencher run --adapter json)")
+    export.add_argument("--out", metavar="DIR", default=".", help="the folder the files go to (default: here)")
+    add_run_options(export)
+    export.set_defaults(run=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fashionclasstic", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -267,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_options(explore)
     explore.add_argument("--seed", type=int, default=0, help="which random images to show (default 0)")
     explore.set_defaults(run=cmd_explore)
+    add_export_commands(commands)
     return parser
 
 

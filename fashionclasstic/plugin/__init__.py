@@ -35,6 +35,8 @@ from fashionclasstic.plugin.session import ResultsSession, attach_record
 from fashionclasstic.plugin.settings import Settings, add_options
 from fashionclasstic.plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
 from fashionclasstic.plugin.sharding import ShardSelection
+from fashionclasstic.plugin.tracking import PLUGIN_NAME as MLFLOW_PLUGIN
+from fashionclasstic.plugin.tracking import MlflowTracking
 from fashionclasstic.records import machine_fingerprint
 from fashionclasstic.thresholds import load_thresholds
 
@@ -63,6 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
         config.pluginmanager.register(RunHeader(config, settings), "fashionclasstic-header")
         config.pluginmanager.register(ResultsSession(config, settings, interrupts), "fashionclasstic-results")
+        if settings.mlflow_uri:
+            config.pluginmanager.register(MlflowTracking(config, settings, interrupts), MLFLOW_PLUGIN)
     config.pluginmanager.register(LiveProgress(config), "fashionclasstic-progress")
 
 
