@@ -168,7 +168,7 @@ def model_tags(record: CaseRecord, parent_run_id: str) -> dict[str, str]:
         "model": record.model, "family": record.family, "framework": record.framework, "profile": record.profile,
         "status": record.status, "reason": record.reason, "gate": record.gate, "notes": record.notes,
         "timing": record.timing, "timing_suspect": record.timing_suspect, "memory": record.memory,
-        "threshold_origin": record.threshold_origin, "worker": record.worker,
+        "worker": record.worker,
         "machine.fingerprint": machine.get("fingerprint"), "machine.cpu": machine.get("cpu"),
         "machine.node": machine.get("node"),
         **{f"node_id.{phase}": node_id for phase, node_id in record.node_ids.items()},
