@@ -12,11 +12,14 @@ from fashionclasstic.commands import (
     compare,
     data,
     explore,
+    export,
     merge,
+    mlflow,
     models,
     report,
     thresholds,
     trends,
 )
 
-COMMANDS = (models, data, compare, ab, report, trends, thresholds, merge, calibrate, explore)  # in --help's order
+# in --help's order
+COMMANDS = (models, data, compare, ab, report, trends, thresholds, merge, calibrate, explore, mlflow, export)

@@ -35,6 +35,8 @@ from fashionclasstic.plugin.session import ResultsSession
 from fashionclasstic.plugin.settings import Settings, add_options
 from fashionclasstic.plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
 from fashionclasstic.plugin.sharding import ShardSelection
+from fashionclasstic.plugin.tracking import PLUGIN_NAME as MLFLOW_PLUGIN
+from fashionclasstic.plugin.tracking import MlflowTracking
 from fashionclasstic.thresholds import load_thresholds
 
 interrupts_key = pytest.StashKey[InterruptHandler]()
@@ -60,7 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
     interrupts.install()  # SIGTERM and Ctrl-C end the run as an interruption (exit 2)
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
         config.pluginmanager.register(RunHeader(config, settings), "fashionclasstic-header")
-        config.pluginmanager.register(ResultsSession(config, settings, interrupts), "fashionclasstic-results")
+        results = ResultsSession(config, settings, interrupts)
+        config.pluginmanager.register(results, "fashionclasstic-results")
+        if settings.mlflow_uri:
+            config.pluginmanager.register(MlflowTracking(settings, interrupts, results), MLFLOW_PLUGIN)
     config.pluginmanager.register(LiveProgress(config), "fashionclasstic-progress")
 
 

@@ -60,6 +60,7 @@ def add_options(parser: pytest.Parser) -> None:
         parser.addini(dest, help=help_text, default=default)
     for name, help_text in FLAGS.items():
         group.addoption(f"--fc-{name}", action="store_true", dest="fc_" + name.replace("-", "_"), help=help_text)
+    add_tracking_options(group, parser)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Settings:
     durations: str | None = None  # the saved run --fc-shard balances by
     workers: int = 0  # xdist workers (0: serial)
     screenshot: bool = False  # index.png next to index.html
+    mlflow_uri: str | None = None  # --fc-mlflow: the tracking store the run is logged to
+    mlflow_experiment: str = "fashionclasstic"
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -111,13 +114,37 @@ class Settings:
             write_report=write_report, figures=not config.getoption("fc_no_figures"),
             shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
             durations=value("fc_durations"), workers=xdist_workers(config),
-            screenshot=config.getoption("fc_screenshot"))
+            screenshot=config.getoption("fc_screenshot"), **tracking_settings(value))
 
     def threads_per_worker(self) -> int:
         return threads_per_worker(self.threads, self.workers)
 
     def context(self) -> ModelContext:
         return ModelContext(seed=self.seed, threads=self.threads_per_worker(), weights_dir=self.weights_dir)
+
+
+def add_tracking_options(group, parser: pytest.Parser) -> None:
+    """``--fc-mlflow [URI]``: the one option whose value is optional."""
+    from fashionclasstic.reporting.mlflow_sink import DEFAULT_EXPERIMENT, DEFAULT_URI
+
+    group.addoption("--fc-mlflow", dest="fc_mlflow", nargs="?", const=DEFAULT_URI, default=None, metavar="URI",
+                    help=f"log the run to MLflow: a parent run, a nested run per model (default URI {DEFAULT_URI}, "
+                         f"an embedded store, no server; needs the mlflow extra) (ini: fc_mlflow)")
+    parser.addini("fc_mlflow", help="an MLflow tracking URI to log every run to (as --fc-mlflow=URI)", default=None)
+    group.addoption("--fc-mlflow-experiment", dest="fc_mlflow_experiment", default=None, metavar="NAME",
+                    help=f"the MLflow experiment of --fc-mlflow (default {DEFAULT_EXPERIMENT}) "
+                         f"(ini: fc_mlflow_experiment)")
+    parser.addini("fc_mlflow_experiment", help="the MLflow experiment of --fc-mlflow", default=DEFAULT_EXPERIMENT)
+
+
+def tracking_settings(value) -> dict:
+    """The ``--fc-mlflow`` settings, refused at configure time when MLflow is not installed."""
+    from fashionclasstic.reporting.mlflow_sink import check_available, tracking_uri
+
+    uri = tracking_uri(value("fc_mlflow"))
+    if uri is not None:
+        check_available(uri)
+    return {"mlflow_uri": uri, "mlflow_experiment": value("fc_mlflow_experiment")}
 
 
 def import_user_modules(names: str | None) -> None:
