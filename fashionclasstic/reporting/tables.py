@@ -95,7 +95,8 @@ def terminal_table(records: Iterable[CaseRecord], names: Iterable[str] = TERMINA
     dropped: list[str] = []
     while True:
         headers = ["", *(label_of(f) for f in shown)]
-        rows = table_rows(records, full_status=True, shown=shown)
+        rows = [[cell.replace("\n", " ") for cell in row]  # one line per model, whatever a reason holds
+                for row in table_rows(records, full_status=True, shown=shown)]
         numbers = [False, *(bool(f.metadata.get("fmt")) for f in shown)]
         limits = fitted_widths(headers, rows, [not number for number in numbers], width)
         droppable = [f for f in shown if f.name not in KEPT_COLUMNS]
