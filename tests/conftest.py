@@ -158,10 +158,11 @@ def session_with(conftest: str = "", **plugins: str):
     return suite
 
 
-def shared_run(conftest: str, *args: str):
+def shared_run(conftest: str, *args: str, env: dict[str, str] | None = None):
     """A module's ``suite_run`` fixture: one pytest session of the suite's benchmark cases with
-    ``conftest`` (a user's models) and ``args``, started once for the module's tests, each of
-    which asserts its own part of it (a :class:`pytest.RunResult`; ``.path`` is its directory)."""
+    ``conftest`` (a user's models), ``args`` and ``env`` (more environment variables), started
+    once for the module's tests, each of which asserts its own part of it (a
+    :class:`pytest.RunResult`; ``.path`` is its directory)."""
 
     @pytest.fixture(scope="module")
     def suite_run(tmp_path_factory, shared_cache):
@@ -169,8 +170,8 @@ def shared_run(conftest: str, *args: str):
         directory = tmp_path_factory.mktemp("suite-run")
         copy_benchmark_cases(directory)
         (directory / "conftest.py").write_text(conftest)
-        result = run_pytest(directory, {"FASHIONCLASSTIC_CACHE": str(shared_cache)}, "-p", "no:cacheprovider",
-                            f"--fc-data-dir={data_dir}", *args)
+        result = run_pytest(directory, {"FASHIONCLASSTIC_CACHE": str(shared_cache), **(env or {})},
+                            "-p", "no:cacheprovider", f"--fc-data-dir={data_dir}", *args)
         result.path = directory
         return result
 

@@ -57,17 +57,21 @@ suite = session_with(USER_CONFTEST)
 
 
 # One session for what a user's conftest models get: gated cases, each model's two cases back to
-# back and closed before the next, a report hook's file, and a failure kept to its own model.
+# back and closed before the next, a report hook's file, and a failure kept to its own model; in
+# a CI log's 120 columns, one more column asked for.
+WIDTH = 120
 suite_run = shared_run(USER_CONFTEST + CLOSE_LOG + PUBLISHER_HOOK, "--fc-profile=smoke", "-v",
-                       "--fc-models=centroid,centroid_twin,centroid_logged,broken", "--fc-report-dir=report")
+                       "--fc-models=centroid,centroid_twin,centroid_logged,broken", "--fc-report-dir=report",
+                       "--fc-columns=default,params", env={"COLUMNS": str(WIDTH)})
 
 
 def test_a_model_registered_in_a_users_conftest_becomes_a_gated_case(suite_run):
     suite_run.stdout.fnmatch_lines(["*test_train?centroid? PASSED*", "*test_inference?centroid? PASSED*",
-                                    "*FashionClasstic results*", "*centroid *prototype / scikit-learn*smoke*pass*"])
+                                    "*FashionClasstic results*", "*centroid *pass*passed*"])
     models = {m["model"]: m for m in json.loads((suite_run.path / "report/results.json").read_text())["models"]}
     assert (models["centroid"]["status"], models["centroid"]["gate"], models["centroid"]["min_accuracy"]) == (
         "passed", "pass", 0.6)
+    assert (models["centroid"]["family"], models["centroid"]["framework"]) == ("prototype", "scikit-learn")
 
 
 def test_each_models_cases_run_back_to_back_and_its_model_is_closed_before_the_next(suite_run):
@@ -92,6 +96,26 @@ def test_a_failing_model_is_reported_while_the_others_keep_their_results(suite_r
     suite_run.stdout.fnmatch_lines(["*centroid*pass*passed*", "*broken*failed: diverged on purpose*"])
 
 
+def test_every_line_fits_the_terminal_and_fc_columns_adds_a_column(suite_run):
+    """The header (pytest-benchmark's too), the table, the notes and paths, and pytest-benchmark's
+    tables; pytest's own traceback of the failing model and its ``-v`` interpreter path are not the
+    suite's to cut."""
+    lines, inside_failures = [], False
+    for line in suite_run.stdout.lines:
+        if line.startswith("="):
+            inside_failures = " FAILURES " in line
+        if not inside_failures and not line.startswith("platform "):
+            lines.append(line)
+    assert [line for line in lines if len(line.encode()) > WIDTH] == []
+    collected = next(number for number, line in enumerate(lines) if "collected 8 items" in line)
+    assert any(line.startswith("    ") for line in lines[:collected])  # a header line wrapped
+    table = lines[lines.index(next(line for line in lines if "FashionClasstic results" in line)) + 1]
+    assert table.split() == ["model", "accuracy", "gate", "train", "s", "infer", "s", "train", "mem.", "params",
+                             "status"]
+    benchmark_header = next(line for line in lines if line.startswith("Name (time in"))
+    assert benchmark_header.split()[-3:] == ["Min", "Median", "Rounds"]
+
+
 def test_unknown_profile_is_one_clear_message(suite):
     result = run_smoke(suite, "--fc-profile=fast")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -103,11 +127,15 @@ def test_unknown_profile_is_one_clear_message(suite):
     ("--fc-seed=abc", "--fc-seed needs a whole number, got 'abc'"),
     ("--fc-threads=-1", "--fc-threads must be at least 0, got -1"),
     ("--fc-source=kaggle", "--fc-source 'kaggle': choose one of archives, tfds"),
+    ("--fc-columns=default,speed", "--fc-columns: unknown column 'speed'; choose from model, family, profile, "
+                                   "accuracy, *, status, machine, default or all"),
 ])
 def test_bad_option_values_are_one_clear_message(suite, option, message):
     result = run_smoke(suite, option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}*"])
+    assert [line for line in result.stderr.lines if line] == result.stderr.lines[:1]  # one line
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_unknown_model_pattern_is_one_clear_message(suite):
@@ -180,3 +208,4 @@ def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, 
     missing = pytester.runpytest_subprocess("--pyargs", "fashionclasstic.benchmarks", "--fc-import=nope.py")
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
     missing.stderr.fnmatch_lines(["ERROR: --fc-import nope.py: no such file"])
+

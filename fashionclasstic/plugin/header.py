@@ -1,7 +1,7 @@
 """The run header: what will run, on what, so that nobody is surprised by the cost or the
 numbers. Printed once the benchmark cases are collected (on the xdist controller, once the
 workers say what they collected), and not at all in a session without any, such as the unit
-tests."""
+tests. Every line fits the terminal, pytest-benchmark's and pytest's own header lines too."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fashionclasstic.case_names import model_of_case, model_of_item
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.machine import fingerprint
 from fashionclasstic.plugin.environment import machine_info
+from fashionclasstic.plugin.printer import fitted, terminal_width
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.shards import NO_ESTIMATE, REGISTRY, expected_seconds
 
@@ -22,12 +23,21 @@ class RunHeader:
     def __init__(self, config: pytest.Config, settings: Settings):
         self.config, self.settings, self.shown = config, settings, False
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_header(self, config: pytest.Config):
+        """Every plugin's header lines (pytest-benchmark's defaults run to about 180 characters)
+        wrapped to the terminal, as a hook wrapper of pytest's sees them all."""
+        results = yield
+        width = terminal_width(config)
+        return [[part for line in ([lines] if isinstance(lines, str) else lines) for part in fitted(line, width)]
+                for lines in results]
+
     def pytest_report_collectionfinish(self, config: pytest.Config, items: list[pytest.Item]) -> list[str] | None:
         models = [model for model in map(model_of_item, items) if model]
         if not models:
             return None
         self.shown = True
-        return header_lines(config, self.settings, list(dict.fromkeys(models)))
+        return fitted_lines(config, header_lines(config, self.settings, list(dict.fromkeys(models))))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
@@ -35,8 +45,14 @@ class RunHeader:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if models and not self.shown and reporter is not None:
             self.shown = True
-            for line in header_lines(self.config, self.settings, list(dict.fromkeys(models))):
+            lines = header_lines(self.config, self.settings, list(dict.fromkeys(models)))
+            for line in fitted_lines(self.config, lines):
                 reporter.write_line(line)
+
+
+def fitted_lines(config: pytest.Config, lines: list[str]) -> list[str]:
+    width = terminal_width(config)
+    return [part for line in lines for part in fitted(line, width)]
 
 
 def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -> list[str]:

@@ -1,19 +1,46 @@
 """The run's summary at the end of pytest's output: the comparison table, each model's notes,
-the ungated models, the gates' sensitivity, and where the files went."""
+the ungated models, the gates' sensitivity, and where the files went; every line fits the
+terminal (CI logs and narrow windows alike), the files keep every column and every word."""
 
 from __future__ import annotations
+
+import textwrap
+
+import pytest
 
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.plugin.writer import ResultsWriter
 from fashionclasstic.records import CaseRecord
 
+HANGING_INDENT = "    "  # a wrapped line's continuation, so that it reads as one item
+
+
+def terminal_width(config: pytest.Config) -> int:
+    """The width pytest writes to: the terminal's, ``COLUMNS`` where set (CI logs), else 80."""
+    return config.get_terminal_writer().fullwidth
+
+
+def fitted(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` characters, continued with a hanging indent; a
+    path longer than a line is cut where it must be."""
+    return textwrap.wrap(text, width, subsequent_indent=HANGING_INDENT, break_on_hyphens=False) or [""]
+
 
 def print_summary(terminalreporter, records: list[CaseRecord], settings: Settings, writer: ResultsWriter) -> None:
-    from fashionclasstic.reporting.tables import comparison_table
+    from fashionclasstic.reporting.tables import terminal_table
 
-    write = terminalreporter.write_line
+    width = terminal_width(terminalreporter.config)
+
+    def write(text: str, **markup) -> None:
+        for line in fitted(text, width):
+            terminalreporter.write_line(line, **markup)
+
     terminalreporter.write_sep("=", "FashionClasstic results")
-    write(comparison_table(records))
+    table, dropped = terminal_table(records, settings.columns, width)
+    terminalreporter.write_line(table)
+    if dropped:
+        write(f"left out to fit {width} columns: {', '.join(dropped)} (every column is in results.csv and "
+              f"index.html; a wider terminal or COLUMNS shows them)", yellow=True)
     for record in records:
         if record.notes:
             write(f"note: {record.model}: {record.notes}", yellow=True)

@@ -20,6 +20,7 @@ from fashionclasstic.errors import ConfigError
 from fashionclasstic.models import ModelContext, list_models
 from fashionclasstic.plugin.environment import threads_per_worker, xdist_workers
 from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
+from fashionclasstic.reporting.tables import TERMINAL_COLUMNS, selected_columns
 from fashionclasstic.shards import parse_shard
 
 OPTIONS = {  # --fc-<name>: (help, ini default)
@@ -41,6 +42,9 @@ OPTIONS = {  # --fc-<name>: (help, ini default)
     "durations": ("the saved run whose times balance --fc-shard (a results.json, run directory or id, 'latest', "
                   "a pytest-benchmark JSON; default: the newest saved run of the profile, else the registry's "
                   "estimates)", None),
+    "columns": ("comma-separated columns of the terminal's table, by field name or label (e.g. default,params); "
+                f"default: {', '.join(TERMINAL_COLUMNS)}; all: every column. results.csv and index.html keep every "
+                "column", "default"),
 }
 FLAGS = {
     "no-download": "never try to download the data",
@@ -84,6 +88,7 @@ class Settings:
     screenshot: bool = False  # index.png next to index.html
     mlflow_uri: str | None = None  # --fc-mlflow: the tracking store the run is logged to
     mlflow_experiment: str = "fashionclasstic"
+    columns: tuple[str, ...] = TERMINAL_COLUMNS  # the terminal table's fields (--fc-columns)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -114,7 +119,8 @@ class Settings:
             write_report=write_report, figures=not config.getoption("fc_no_figures"),
             shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
             durations=value("fc_durations"), workers=xdist_workers(config),
-            screenshot=config.getoption("fc_screenshot"), **tracking_settings(value))
+            screenshot=config.getoption("fc_screenshot"), columns=selected_columns(value("fc_columns")),
+            **tracking_settings(value))
 
     def threads_per_worker(self) -> int:
         return threads_per_worker(self.threads, self.workers)
