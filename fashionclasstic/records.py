@@ -309,6 +309,10 @@ class RunInfo:
     data: dict[str, Any] = field(default_factory=dict)  # source, data_dir, loaded_from
     shard: dict[str, Any] = field(default_factory=dict)  # --fc-shard: k, n, models, expected_seconds, durations
     merged: dict[str, Any] = field(default_factory=dict)  # a merged run: its shards, and any missing
+    # where pytest-benchmark's JSON of this run went (--benchmark-autosave, --benchmark-save,
+    # --benchmark-json; written by pytest-benchmark, or by the suite where xdist switched it off);
+    # a relative path is relative to the run's folder
+    benchmark_json: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

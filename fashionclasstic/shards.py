@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from fashionclasstic.runs.saved import Run
 
 REGISTRY = "registry estimate"
+SKIPS = "skips here: 0 s"  # its framework or pretrained weights are absent (ModelSpec.skip_reason)
 NO_ESTIMATE = "no estimate: the median of the others"
 DEFAULT_INFERENCE_ROUNDS = 5  # a saved case that does not say how many rounds it timed
 UNKNOWN_SECONDS = 60.0  # when no model at all has a number
@@ -52,11 +53,12 @@ class Expected:
     def source_text(self) -> str:
         """Where the numbers came from, in one phrase: ``run X (path); registry estimates for a, b``."""
         parts = []
-        measured = [m for m, origin in self.origins.items() if origin != REGISTRY and origin != NO_ESTIMATE]
+        measured = [m for m, origin in self.origins.items() if origin not in (REGISTRY, NO_ESTIMATE, SKIPS)]
         if measured:
             parts.append(f"{self.run}" + ("" if len(measured) == len(self.origins) else
                                           f" for {', '.join(sorted(measured))}"))
-        for origin, label in ((REGISTRY, "registry estimates"), (NO_ESTIMATE, "no estimate (the median)")):
+        for origin, label in ((REGISTRY, "registry estimates"), (NO_ESTIMATE, "no estimate (the median)"),
+                              (SKIPS, "0 s as they will skip here")):
             names = sorted(m for m, o in self.origins.items() if o == origin)
             if names:
                 everything = len(names) == len(self.origins)
@@ -115,11 +117,13 @@ def saved_run(source: str, profile: str, runs_dir: Path) -> Run:
 
 def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, source: str | None = None,
                      runs_dir: Path | None = None, fingerprint: str | None = None,
-                     registry_scale: Callable[[], float] | None = None) -> Expected:
+                     registry_scale: Callable[[], float] | None = None,
+                     skip_reason: Callable[[str], str | None] | None = None) -> Expected:
     """Each model's expected seconds: measured in ``source`` (or the newest saved run of the
     profile when ``source`` is None; with ``fingerprint``, of that machine), else the registry's
     estimate times ``registry_scale()`` (this machine against the registry's, see calibration.py;
-    called once, and only when an estimate is used), else the median of the others.
+    called once, and only when an estimate is used), else the median of the others; a model
+    ``skip_reason(model)`` gives a reason for (it will skip here) counts 0 s.
     ``runs_dir``: where the suite saves runs (its default when None)."""
     from fashionclasstic.reporting.files import RUNS_DIR
 
@@ -131,6 +135,9 @@ def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, sour
     run_name = f"run {run.label} ({run.path})" if run is not None else ""
     factor: float | None = None  # registry_scale(), asked when the first estimate is used
     for model in models:
+        if skip_reason is not None and skip_reason(model):
+            seconds[model], origins[model] = 0.0, SKIPS
+            continue
         record = run.models.get(model) if run is not None else None
         measured = measured_seconds(record, repeats) if record is not None else None
         if measured is not None:
@@ -141,7 +148,8 @@ def expected_seconds(models: Iterable[str], profile: str, repeats: int = 1, sour
             if factor is None:
                 factor = registry_scale() if registry_scale is not None else 1.0
             seconds[model], origins[model] = estimate * factor, REGISTRY
-    fallback = statistics.median(seconds.values()) if seconds else UNKNOWN_SECONDS
+    timed = [value for model, value in seconds.items() if origins[model] != SKIPS]
+    fallback = statistics.median(timed) if timed else UNKNOWN_SECONDS
     for model in models:
         if model not in seconds:
             seconds[model], origins[model] = fallback, NO_ESTIMATE

@@ -39,6 +39,19 @@ def slow_centroid(params, context):
 '''
 
 
+# A plugin both sides load with -p: it names the CPU as its revision's code does, so that each
+# revision computes another machine fingerprint on this one machine (as when the suite changed
+# what its fingerprint hashes)
+PLUGIN = '''
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_benchmark_update_machine_info(config, machine_info):
+    machine_info["cpu"] = dict(machine_info.get("cpu") or {{}}, brand_raw="{cpu}")
+'''
+
+
 def git(repo, *args):
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
@@ -52,9 +65,11 @@ def project(tmp_path, official_data_dir, shared_cache, monkeypatch):
     git(repo, "config", "user.email", "ab@example.org")
     git(repo, "config", "user.name", "ab")
     (repo / "my_models.py").write_text(MODELS.format(sleep=0.3, wrong=0.0))
+    (repo / "ab_plugin.py").write_text(PLUGIN.format(cpu="the CPU as base names it"))
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "base")
     (repo / "my_models.py").write_text(MODELS.format(sleep=0.6, wrong=0.03))
+    (repo / "ab_plugin.py").write_text(PLUGIN.format(cpu="the CPU as head names it"))
     git(repo, "commit", "-qam", "slower and worse")
     monkeypatch.chdir(repo)
     monkeypatch.setenv("FASHIONCLASSTIC_DATA", str(official_data_dir))
@@ -64,7 +79,8 @@ def project(tmp_path, official_data_dir, shared_cache, monkeypatch):
     return repo
 
 
-PYTEST_OPTIONS = ["--", "--fc-import", "my_models.py", "--fc-models", "slow_centroid", "--fc-profile", "smoke"]
+PYTEST_OPTIONS = ["--", "-p", "no:cacheprovider", "-p", "ab_plugin", "--fc-import", "my_models.py",
+                  "--fc-models", "slow_centroid", "--fc-profile", "smoke"]
 
 
 def ab_judged(capsys, base: str, head: str, repeats: int, out: str) -> tuple[int, str]:
@@ -76,8 +92,12 @@ def ab_judged(capsys, base: str, head: str, repeats: int, out: str) -> tuple[int
 
 @pytest.mark.e2e
 def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys):
+    """Each revision computes its own fingerprint (its plugin, loaded with -p on both sides, names
+    the CPU its way): ab ran both sides here and judges the times as one machine's, saying so."""
     status, out = ab_judged(capsys, "HEAD~1", "HEAD", 2, "ab-run")
     assert status == 1, out
+    assert "ab: both sides ran on this machine in this job: their times are judged as one machine's; the " \
+           "revisions compute the fingerprint differently (base " in out
     fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
     assert any("slow_centroid: train_time grew" in line for line in fails), out
     assert any("slow_centroid: accuracy fell" in line and "[accuracy:1]" in line for line in fails), out
@@ -91,6 +111,7 @@ def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys
         assert len(record["train_samples"]) == 2 and saved["run"]["repeats"] == 2
         # a session is one time sample: its inference rounds count, their median is judged
         assert len(record["inference_samples"]) == 2 and record["inference_rounds"] > 2
+        assert saved["run"]["machine"]["cpu"]["brand_raw"] == f"the CPU as {side} names it"  # -p loaded it
     assert main(["compare", "ab-run/base", "ab-run/head", "--fail-on", "accuracy:1"]) == 1
 
 
@@ -104,7 +125,10 @@ def test_two_identical_revisions_pass_the_same_rules(project, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["ab", "no-such-revision"], "'no-such-revision' is not a commit of"),
     (["ab", "HEAD", "--", "--fc-seed", "3"], "--fc-seed is set by ab itself"),
-    (["ab", "HEAD", "--", "-n", "2"], "-n is set by ab itself"),
+    (["ab", "HEAD", "--", "-n", "2"], "-n is set by ab itself: it controls xdist"),
+    (["ab", "HEAD", "--", "-n4"], "-n is set by ab itself: it controls xdist"),
+    (["ab", "HEAD", "--", "--tx", "socket=127.0.0.1:8888"], "--tx is set by ab itself: it controls xdist"),
+    (["ab", "HEAD", "--", "--benchmark-json=x.json"], "--benchmark-json is set by ab itself: it controls where"),
     (["ab", "HEAD", "--fail-on", "speed:3"], "unknown metric 'speed'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(project, capsys, argv, message):

@@ -13,6 +13,19 @@ def test_models_lists_the_registry(capsys):
         assert re.search(rf"^{name}\s", out, re.MULTILINE)
 
 
+def test_models_says_why_a_model_would_skip_here(capsys, monkeypatch):
+    """A pretrained model whose weights are absent (no local copy, its host unreachable) says why."""
+    from fashionclasstic.models import torch_deit
+
+    monkeypatch.setattr(torch_deit, "resolve_pretrained", lambda name, weights_dir: (_ for _ in ()).throw(
+        torch_deit.ModelUnavailable(f"deit: pretrained weights {name} are absent here")))
+    assert main(["models", "deit*"]) == 0
+    out = capsys.readouterr().out
+    absent = r"^deit\s.*deit: pretrained weights facebook/deit-tiny-patch16-224 are absent here"
+    assert re.search(absent, out, re.MULTILINE), out
+    assert re.search(r"^deit_scratch\s.*\sready\s", out, re.MULTILINE), out
+
+
 def test_data_reports_the_verified_source(official_data_dir, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("FASHIONCLASSTIC_CACHE", str(tmp_path))
     assert main(["data", "--data-dir", str(official_data_dir)]) == 0

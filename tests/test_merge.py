@@ -26,14 +26,22 @@ PAIR = ["logreg", "svm"]
 
 def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dict = ZEN4, *, profile="smoke", seed=0,
               repeats=1, commit="c" * 40, started="2026-11-30T10:00:00+00:00", run_id=None,
-              benchmark=True, selected=tuple(ALL)) -> Path:
+              benchmark=True, selected=tuple(ALL), benchmark_at: Path | None = None, killed_after: int | None = None,
+              ) -> Path:
     """A shard's run directory as ``pytest benchmarks --fc-shard K/N --fc-report-dir DIR
-    --benchmark-json DIR/benchmark.json`` leaves it; ``k`` None: a run that was not sharded."""
+    --benchmark-json DIR/benchmark.json`` leaves it; ``k`` None: a run that was not sharded.
+    ``benchmark_at``: its pytest-benchmark JSON saved there instead (``--benchmark-autosave``),
+    recorded in ``run.benchmark_json``; ``killed_after``: killed once that many models finished
+    (the others not run, ``run.complete`` false, no pytest-benchmark JSON)."""
     records = [CaseRecord(model=name, profile=profile, seed=seed, status="passed", accuracy=acc, macro_f1=acc - 0.001,
                           train_seconds=train, train_samples=[train], inference_seconds=infer,
                           inference_samples=[infer] * 5, timing="pytest-benchmark", n_test=2000,
                           family="test", framework="scikit-learn", machine=dict(machine))
                for name, (acc, train, infer) in models.items()]
+    if killed_after is not None:
+        records = records[:killed_after] + [CaseRecord(model=r.model, profile=profile, seed=seed, status="not run",
+                                                       reason="the session ended before this model ran")
+                                            for r in records[killed_after:]]
     shard = {} if k is None else {"k": k, "n": n, "models": sorted(models), "durations": "registry estimates",
                                   "selected": list(selected)}
     info = RunInfo(id=run_id or f"20261130T10000{k or 0}Z", started=started, finished=started.replace("10:", "11:"),
@@ -41,10 +49,13 @@ def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dic
                    machine={"fingerprint": machine["fingerprint"], "cpu": {"brand_raw": machine["cpu"]},
                             "cpu_count": 2, "node": machine["node"]},
                    git={"commit": commit}, suite={"version": "0.1.0", "commit": commit, "dirty": False},
-                   data={"source": "archives", "data_dir": str(directory / "no-data")}, shard=shard)
+                   data={"source": "archives", "data_dir": str(directory / "no-data")}, shard=shard,
+                   benchmark_json=[str(benchmark_at)] if benchmark_at else [])
+    if killed_after is not None:
+        info.complete, info.exit_status, info.finished = False, None, ""
+    if benchmark and killed_after is None:
+        write_benchmark(benchmark_at or directory / "benchmark.json", records, info)
     write_results(directory / "results.json", records, info)
-    if benchmark:
-        write_benchmark(directory / "benchmark.json", records, info)
     return directory
 
 
@@ -160,6 +171,45 @@ def test_allow_partial_writes_an_incomplete_run_that_names_the_missing_shard(tmp
         assert (out / table).read_text().count("shard 2/3 missing") >= 2, table
     assert "MISSING shard 2" in (out / "results.md").read_text()
     assert len(json.loads((out / "benchmark.json").read_text())["benchmarks"]) == 4
+
+
+def test_a_killed_shard_is_named_with_its_unfinished_models_and_refused(tmp_path, shards, capsys):
+    killed = shard_run(tmp_path / "killed", 2, 3, SPLIT[2], killed_after=1)
+    status, out = merged(tmp_path, shards[0], killed, shards[2])
+    error = capsys.readouterr().err
+    assert status == 2 and error.count("\n") == 1 and not out.exists()
+    assert error == (f"error: shard 2/3 ({killed}) is incomplete: killed or interrupted (run.complete false), models "
+                     f"not finished: decision_tree; rerun it, or --allow-partial to write an incomplete run\n")
+
+
+def test_allow_partial_keeps_every_case_any_shard_recorded_and_names_the_shard_without_a_json(tmp_path, shards,
+                                                                                             capsys):
+    killed = shard_run(tmp_path / "killed", 2, 3, SPLIT[2], killed_after=1)
+    status, out = merged(tmp_path, shards[0], killed, shards[2], extra=["--allow-partial"])
+    shown = capsys.readouterr().out
+    assert status == 0
+    assert f"note: shard 2/3 ({killed}) is incomplete: killed or interrupted (run.complete false), models not " \
+           f"finished: decision_tree (--allow-partial)" in shown
+    assert f"note: no pytest-benchmark JSON in shard 2/3 ({killed})" in shown
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["run"]["complete"] is False and saved["run"]["benchmark_json"] == ["benchmark.json"]
+    assert {m["model"]: m["status"] for m in saved["models"]}["decision_tree"] == "not run"
+    names = sorted(b["name"] for b in json.loads((out / "benchmark.json").read_text())["benchmarks"])
+    kept = ("logreg", "random_forest")
+    assert names == sorted(f"test_{phase}[{m}]" for m in kept for phase in ("train", "inference"))
+
+
+def test_shards_saved_with_autosave_merge_from_where_each_run_recorded_its_json(tmp_path):
+    """``--benchmark-autosave`` saves into pytest-benchmark's storage, outside the run folder;
+    the run records where (``run.benchmark_json``) and the merge reads it from there."""
+    parts = [shard_run(tmp_path / f"shard{k}", k, 3, models, benchmark_at=tmp_path / f"ci-{k}" / ".benchmarks"
+                       / "Linux-CPython-3.11-64bit" / f"0001_{'c' * 40}_20261130_100000.json")
+             for k, models in SPLIT.items()]
+    assert not any((part / "benchmark.json").exists() for part in parts)
+    status, out = merged(tmp_path, *parts)
+    assert status == 0
+    names = [b["name"] for b in json.loads((out / "benchmark.json").read_text())["benchmarks"]]
+    assert sorted(names) == sorted(f"test_{phase}[{m}]" for m in ALL for phase in ("train", "inference"))
 
 
 def test_a_run_without_a_shard_joins_as_a_part_of_its_own(tmp_path):

@@ -62,6 +62,30 @@ def test_a_model_missing_its_framework_is_unavailable_with_the_extra(scratch_mod
         create_model("needs_quantum")
 
 
+def test_why_a_model_would_skip_here_is_its_missing_framework_or_its_absent_weights(scratch_model, tmp_path):
+    def weights(params, context):
+        found = context.weights_dir and context.weights_dir / params["file"]
+        if not (found and found.is_file()):
+            raise ModelUnavailable(f"needs_weights: {params['file']} is not in --fc-weights-dir")
+        return found
+
+    @scratch_model("needs_weights", params={"file": "w.bin"}, weights=weights)
+    def needs_weights(params, context):
+        return None
+
+    @scratch_model("needs_both", requires=("quantum_framework_not_installed",), weights=weights,
+                   params={"file": "w.bin"})
+    def needs_both(params, context):
+        return None
+
+    spec = get_model_spec("needs_weights")
+    assert spec.skip_reason("smoke") == "needs_weights: w.bin is not in --fc-weights-dir"
+    (tmp_path / "w.bin").write_bytes(b"")
+    assert spec.skip_reason("smoke", ModelContext(weights_dir=tmp_path)) is None
+    assert "needs quantum_framework_not_installed" in get_model_spec("needs_both").skip_reason("smoke")
+    assert get_model_spec("logreg").skip_reason("smoke") is None
+
+
 def test_duplicate_names_are_refused(scratch_model):
     @scratch_model("twice")
     def first(params, context):

@@ -4,6 +4,8 @@ xdist workers."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import results_of, run_smoke, session_with
@@ -80,3 +82,22 @@ def test_a_malformed_shard_stops_before_any_training(suite):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if line.strip()]
     assert errors == ["ERROR: --fc-shard '4/3': write K/N, shard K of N with 1 <= K <= N (e.g. 1/3)"]
+
+
+def test_shards_saved_with_autosave_record_their_json_and_merge_into_one(suite, tmp_path, capsys):
+    """Serially pytest-benchmark times the cases and autosaves them into its storage; each shard's
+    run records which file that was, and the merge reads every shard's from there."""
+    from fashionclasstic.cli import main
+
+    for k in (1, 2):
+        result = run(suite, f"--fc-shard={k}/2", f"--fc-report-dir={tmp_path / f'shard{k}'}", "--fc-no-figures",
+                     "--benchmark-autosave")
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    saved = sorted((suite.path / ".benchmarks").glob("*/*.json"))
+    assert [path.name[:4] for path in saved] == ["0001", "0002"]
+    assert [results_of(tmp_path / f"shard{k}")["run"]["benchmark_json"] for k in (1, 2)] == [[str(p)] for p in saved]
+    assert main(["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out", str(tmp_path / "merged")]) == 0
+    capsys.readouterr()
+    merged = json.loads((tmp_path / "merged" / "benchmark.json").read_text())
+    assert sorted(b["name"] for b in merged["benchmarks"]) == sorted(
+        f"test_{phase}[{model}]" for model in ("big", "mid", "small") for phase in ("train", "inference"))

@@ -12,6 +12,7 @@ from fashionclasstic.models import get_model_spec, list_models
 from fashionclasstic.shards import (
     NO_ESTIMATE,
     REGISTRY,
+    SKIPS,
     balanced_shards,
     expected_seconds,
     parse_shard,
@@ -111,6 +112,25 @@ def test_a_model_without_any_estimate_takes_the_median_and_says_so(tmp_path):
     assert expected.seconds["unmeasured"] == pytest.approx((expected.seconds["logreg"] + expected.seconds["svm"]) / 2,
                                                            abs=0.05)
     assert "no estimate (the median) for unmeasured" in expected.source_text()
+
+
+def test_a_model_that_will_skip_here_counts_nothing_and_not_in_the_median(tmp_path):
+    """A pretrained model without its weights skips in seconds: 0 s in the header's estimate and
+    the shard plan, and the median given to a model without an estimate is the others'."""
+    from fashionclasstic import register_model
+    from fashionclasstic.models.registry import unregister_model
+
+    register_model("unmeasured", family="test", framework="none")(lambda params, context: None)
+    try:
+        expected = expected_seconds(["logreg", "svm", "xgboost", "unmeasured"], "smoke", runs_dir=tmp_path,
+                                    skip_reason=lambda model: "no weights here" if model == "xgboost" else None)
+    finally:
+        unregister_model("unmeasured")
+    assert expected.seconds["xgboost"] == 0 and expected.origins["xgboost"] == SKIPS
+    assert expected.seconds["unmeasured"] == pytest.approx((expected.seconds["logreg"] + expected.seconds["svm"]) / 2,
+                                                           abs=0.05)
+    assert "0 s as they will skip here for xgboost" in expected.source_text()
+    assert balanced_shards(expected.seconds, 2)[0] != ["xgboost"]
 
 
 def test_bad_registry_estimates_are_refused():

@@ -7,8 +7,11 @@ import argparse
 DESCRIPTION = ("Benchmark two revisions on this machine, interleaved (BASE, HEAD, BASE, HEAD, ... one pytest session "
                "each, seeds SEED..SEED+REPEATS-1), save each side as a run and judge HEAD against BASE with compare's "
                "rules. BASE is checked out into a temporary git worktree of the repository you are in; HEAD is the "
-               "working tree unless named. Options after -- go to both sides' pytest (e.g. -- --fc-profile smoke "
-               "--fc-models logreg); relative paths resolve in each side's tree.")
+               "working tree unless named. Both sides ran on this machine, so their times are judged as one machine's "
+               "whatever fingerprint each revision computes. Options after -- go to both sides' pytest (e.g. -- -p "
+               "no:randomly --fc-profile smoke --fc-models logreg); relative paths resolve in each side's tree; "
+               "refused are only those that change what ab controls: the seed, the repeats, xdist and where "
+               "results go.")
 
 
 def add_parser(commands) -> None:

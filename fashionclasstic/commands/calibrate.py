@@ -12,11 +12,11 @@ def add_parser(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fashionclasstic.calibration import REFERENCE, REFERENCE_MACHINE, calibrate, machine_factor
+    from fashionclasstic.calibration import REFERENCE, REFERENCE_MACHINE, TRIES, calibrate, machine_factor
 
     here = calibrate()
     print(f"matrix products {here.matrix_seconds:.4f} s, interpreter loop {here.loop_seconds:.4f} s "
-          f"(best of each of a few tries)")
+          f"(CPU seconds on one thread, the fastest of {TRIES} short tries of each)")
     print(f"{machine_factor():.2f}x the time of {REFERENCE_MACHINE}, where the registry's "
           f"estimates were measured (matrix {REFERENCE.matrix_seconds:.4f} s, loop {REFERENCE.loop_seconds:.4f} s)")
     return 0

@@ -7,11 +7,12 @@ import argparse
 from fashionclasstic.commands.options import add_run_options
 
 DESCRIPTION = ("Merge the runs of the shards of one split (pytest --fc-shard K/N, each with its own --fc-report-dir "
-               "DIR and --benchmark-json DIR/benchmark.json) into one run: results.json, the tables, index.html, "
-               "every figure, and one pytest-benchmark JSON (benchmark.json) holding every case. A run without "
-               "--fc-shard (e.g. the networks on a GPU runner) joins as a part of its own. Refused: runs of "
-               "different profiles, seeds, repeats or suite commits, shards of different N, a model in two runs, "
-               "a missing shard (unless --allow-partial).")
+               "DIR, saving pytest-benchmark's JSON with --benchmark-autosave, --benchmark-save or --benchmark-json: "
+               "each run records where) into one run: results.json, the tables, index.html, every figure, and one "
+               "pytest-benchmark JSON (benchmark.json) holding every case. A run without --fc-shard (e.g. the "
+               "networks on a GPU runner) joins as a part of its own. Refused: runs of different profiles, seeds, "
+               "repeats or suite commits, shards of different N, a model in two runs, a missing shard or an "
+               "incomplete one (killed, interrupted, a model not run) unless --allow-partial.")
 
 
 def add_parser(commands) -> None:
@@ -20,8 +21,8 @@ def add_parser(commands) -> None:
     parser.add_argument("runs", nargs="+", metavar="RUN", help="the shards' run directories or results.json files")
     parser.add_argument("--out", metavar="DIR", help="where the merged run goes (default RUNS_DIR/<first id>-merged)")
     parser.add_argument("--allow-partial", action="store_true",
-                        help="write the run even when a shard is missing: run.complete false, the missing shard "
-                             "named in every table")
+                        help="write the run even when a shard is missing or incomplete: run.complete false, the "
+                             "missing shard named in every table, every case any shard saved in benchmark.json")
     add_run_options(parser, storage=False)
     parser.set_defaults(run=run)
 

@@ -1,4 +1,5 @@
-"""``python -m fashionclasstic models``: the registered models, their gates, and whether they can run here."""
+"""``python -m fashionclasstic models``: the registered models, their gates, and whether they can run here
+(or why they would skip: a framework or pretrained weights absent)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     from fashionclasstic.models import get_model_spec, list_models
-    from fashionclasstic.profiles import PROFILES
+    from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES
     from fashionclasstic.thresholds import load_thresholds, threshold_for
 
     thresholds = load_thresholds()
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     for name in list_models(args.pattern):
         spec = get_model_spec(name)
         rows.append([name, spec.family, spec.framework, "yes" if spec.pretrained else "",
-                     *(gate(spec, profile) for profile in PROFILES), spec.unavailable_reason() or "ready",
+                     *(gate(spec, profile) for profile in PROFILES), spec.skip_reason(DEFAULT_PROFILE) or "ready",
                      spec.description])
     print(tabulate(rows, headers=["model", "family", "framework", "pretrained", *(f"{p} gate" for p in PROFILES),
                                   "here", "description"]))

@@ -60,6 +60,7 @@ def build_mobilenet(params, keras, weights):
 
 @register_model("mobilenetv2", family="neural network", framework="keras", requires=("tensorflow", "keras"),
                 extra="tf", pretrained=True, uses_validation=True,
+                weights=lambda params, context: params["weights_file"] or resolve_imagenet_weights(params, context),
                 params=dict(TRAINING_DEFAULTS, weights_file=None, alpha=1.0, image_size=96, bn_momentum=0.99,
                             dropout=0.2, epochs=6, batch_size=64, learning_rate=5e-4, label_smoothing=0.1,
                             flip=True, patience=2),

@@ -66,6 +66,9 @@ class ModelSpec:
     # measured the model. The built-in models' numbers were measured on the machine
     # calibration.REFERENCE_MACHINE names (the README's "Results").
     expected_seconds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # A pretrained model's weights finder, ``weights(params, context)``: raises ModelUnavailable
+    # (one line) when its weights are not to be had here, so a run knows before it starts
+    weights: Callable[[dict[str, Any], ModelContext], Any] | None = None
 
     def check_keys(self, overrides: Mapping[str, Any], where: str) -> None:
         unknown = sorted(set(overrides) - set(self.params))
@@ -92,6 +95,21 @@ class ModelSpec:
         install = f"pip install 'fashionclasstic[{self.extra}]'" if self.extra else f"pip install {' '.join(missing)}"
         return f"{self.name} needs {', '.join(missing)}, not installed: {install}"
 
+    def skip_reason(self, profile: str, context: ModelContext | None = None) -> str | None:
+        """Why this model would skip here, or ``None``: its framework missing
+        (:meth:`unavailable_reason`), or its pretrained weights absent (``weights``). The one
+        answer the run header, the shard plan and the ``models`` command give."""
+        reason = self.unavailable_reason()
+        if reason is not None or self.weights is None:
+            return reason
+        try:
+            self.weights(self.params_for(profile), context or ModelContext())
+        except ModelUnavailable as exc:
+            return str(exc)
+        except ConfigError:
+            return None  # no parameters for that profile: the run refuses it elsewhere
+        return None
+
     def build(self, profile: str, context: ModelContext, **overrides: Any):
         """A fresh, unfitted model (raises :class:`ModelUnavailable` when it cannot run here)."""
         params = self.params_for(profile, **overrides)
@@ -112,6 +130,7 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
                    extra: str | None = None, pretrained: bool = False, uses_validation: bool = False,
                    min_accuracy: Mapping[str, float] | None = None,
                    expected_seconds: Mapping[str, tuple[float, float] | float] | None = None,
+                   weights: Callable[[dict[str, Any], ModelContext], Any] | None = None,
                    replace: bool = False) -> Callable[[Factory], Factory]:
     """Decorator registering ``factory(params, context) -> classifier`` as a benchmark case.
 
@@ -120,7 +139,9 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
     seconds on a few hundred images (the model contract test); ``min_accuracy``: per profile,
     the accuracy gate for a model the suite's thresholds file does not list (a user's own);
     ``expected_seconds``: per profile, ``(training, inference case)`` seconds (or the training
-    seconds alone), what ``--fc-shard`` balances by until a saved run has measured the model.
+    seconds alone), what ``--fc-shard`` balances by until a saved run has measured the model;
+    ``weights``: a pretrained model's ``weights(params, context)``, raising
+    :class:`ModelUnavailable` when its weights are absent (the run then counts it as skipping).
     """
 
     def decorator(factory: Factory) -> Factory:
@@ -135,7 +156,7 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
             tiny=dict(tiny or {}), requires=tuple(requires), extra=extra, pretrained=pretrained,
             uses_validation=uses_validation, min_accuracy=dict(min_accuracy or {}),
             expected_seconds={profile: _seconds_pair(model_name, profile, value)
-                              for profile, value in (expected_seconds or {}).items()})
+                              for profile, value in (expected_seconds or {}).items()}, weights=weights)
         for profile, overrides in (spec.profiles or {}).items():
             if profile not in PROFILES:
                 raise ConfigError(f"model {model_name!r}: unknown profile {profile!r}; known: {', '.join(PROFILES)}")

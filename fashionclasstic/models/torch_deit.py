@@ -76,6 +76,7 @@ def build_scratch_deit(params, torch):
 
 @register_model("deit", family="vision transformer", framework="torch", requires=("torch", "transformers"),
                 extra="torch", pretrained=True, uses_validation=True,
+                weights=lambda params, context: resolve_pretrained(params["checkpoint"], context.weights_dir),
                 params=dict(TRAINING_DEFAULTS, checkpoint="facebook/deit-tiny-patch16-224", epochs=4, batch_size=64,
                             learning_rate=1e-4, weight_decay=0.05, label_smoothing=0.1, flip=True, patience=2),
                 profiles={"smoke": {"epochs": 1, "batch_size": 32, "label_smoothing": 0.0, "patience": None},

@@ -26,16 +26,23 @@ VERSIONED = ("fashionclasstic", "numpy", "scikit-learn", "xgboost", "tensorflow"
 
 
 def xdist_workers(config: pytest.Config) -> int:
-    """How many xdist workers run the cases (0: no xdist), the same on the controller and the workers."""
-    value = config.getoption("numprocesses", None)
-    if isinstance(value, int):
-        return value
-    if value in ("auto", "logical"):
-        return os.cpu_count() or 1
-    try:
-        return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
-    except ValueError:
+    """How many xdist workers run the cases (0: no xdist), the same on the controller and the
+    workers, whatever the transport: ``-n N`` (which xdist turns into ``--tx popen`` N times),
+    ``-d --tx 2*popen``, ``--tx socket=HOST:PORT``, ``--tx ssh=HOST``. On the controller they
+    are xdist's gateway specs (``--tx``, ``N*SPEC`` counting N) when it distributes at all;
+    on a worker, the count xdist hands it (``PYTEST_XDIST_WORKER_COUNT``)."""
+    if hasattr(config, "workerinput"):
+        count = config.workerinput.get("workercount") or os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+        return int(count or 0)
+    if config.getoption("dist", "no") in (None, "no") or config.getoption("collectonly", False):
         return 0
+    return sum(gateway_count(spec) for spec in config.getoption("tx", None) or [])
+
+
+def gateway_count(spec: str) -> int:
+    """The workers one ``--tx`` spec starts: ``N*SPEC`` is N of them (xdist's documented syntax)."""
+    count, star, _ = spec.partition("*")
+    return int(count) if star and count.strip().isdigit() else 1
 
 
 def threads_per_worker(threads_option: int, workers: int) -> int:

@@ -65,7 +65,7 @@ def header_lines(config: pytest.Config, settings: Settings, models: list[str]) -
     if models:
         expected = expected_seconds(models, settings.profile.name, settings.repeats,
                                     fingerprint=fingerprint(machine_info(config), settings.threads_per_worker()),
-                                    registry_scale=machine_factor)
+                                    registry_scale=machine_factor, skip_reason=settings.skip_reason)
         note = ""
         if REGISTRY in expected.origins.values():  # no saved run of this machine for some: calibrated
             note = (f"; registry estimates are from {REFERENCE_MACHINE}, times "

@@ -38,6 +38,7 @@ class ResultsSession:
         writer = self.writer
         if self.collector.records:
             writer.write_benchmark_json()
+            writer.find_benchmark_json()
         error = writer.report_error
         writer.write(complete=True, exitstatus=int(exitstatus))
         writer.report_error = writer.report_error or error

@@ -17,7 +17,7 @@ import pytest
 
 from fashionclasstic.data import SOURCES
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.models import ModelContext, list_models
+from fashionclasstic.models import ModelContext, get_model_spec, list_models
 from fashionclasstic.plugin.environment import threads_per_worker, xdist_workers
 from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from fashionclasstic.reporting.tables import TERMINAL_COLUMNS, selected_columns
@@ -127,6 +127,10 @@ class Settings:
 
     def context(self) -> ModelContext:
         return ModelContext(seed=self.seed, threads=self.threads_per_worker(), weights_dir=self.weights_dir)
+
+    def skip_reason(self, model: str) -> str | None:
+        """Why ``model`` would skip in this run (its framework or pretrained weights absent), or None."""
+        return get_model_spec(model).skip_reason(self.profile.name, self.context())
 
 
 def add_tracking_options(group, parser: pytest.Parser) -> None:

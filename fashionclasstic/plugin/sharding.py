@@ -61,7 +61,8 @@ class ShardSelection:
         index, count = settings.shard
         given = getattr(config, "workerinput", {}).get(WORKER_INPUT)
         expected = (Expected.from_dict(given) if given is not None else
-                    expected_seconds(settings.models, settings.profile.name, settings.repeats, settings.durations))
+                    expected_seconds(settings.models, settings.profile.name, settings.repeats, settings.durations,
+                                     skip_reason=settings.skip_reason))
         self.plan = Plan(index, count, expected)
         self.shown = False
 

@@ -10,6 +10,7 @@ reports it and fails.
 
 from __future__ import annotations
 
+import glob
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class ResultsWriter:
         self.report_dir: Path | None = None  # once written: the run's folder, kept for later writes
         self.report_error: str | None = None
         self.benchmark_json: list[Path] = []  # the pytest-benchmark files the suite wrote itself
+        self.saved_by_pytest_benchmark: list[Path] = []  # those pytest-benchmark wrote (a serial run)
         self.screenshot_line = ""  # --fc-screenshot: where index.png is, or why there is none
 
     def run_info(self, exitstatus: int | None, complete: bool) -> RunInfo:
@@ -53,7 +55,8 @@ class ResultsWriter:
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
             machine=with_fingerprint(machine_info(config), threads), git=commit_info(config), suite=suite_info(),
-            data={"source": settings.source, "data_dir": data_dir}, shard=shard_info(config))
+            data={"source": settings.source, "data_dir": data_dir}, shard=shard_info(config),
+            benchmark_json=[str(path) for path in (*self.benchmark_json, *self.saved_by_pytest_benchmark)])
 
     def write(self, complete: bool, exitstatus: int | None) -> None:
         """The results files; at the end, first them, then the whole report, which a second
@@ -121,3 +124,24 @@ class ResultsWriter:
             self.report_error = f"pytest-benchmark JSON not written: {exc}"
         except Interrupted as exc:
             self.report_error = f"pytest-benchmark JSON cut short by {exc}"
+
+    def find_benchmark_json(self) -> None:
+        """Where pytest-benchmark itself saved this run (serially it times the cases and saves in
+        its own ``pytest_sessionfinish`` wrapper, which runs before this hook's implementations):
+        ``--benchmark-json``'s path, and for ``--benchmark-save``/``--benchmark-autosave`` the
+        newest ``NNNN_<name>.json`` in its file storage's machine folder; files written before
+        this run started are not its."""
+        session = self.config.pluginmanager.get_plugin("pytest-benchmark")
+        if not session or session.disabled:
+            return
+        save = session.save or session.autosave
+        found = [Path(session.json)] if session.json else []
+        if save and hasattr(session.storage, "get"):  # the file storage: get(name) is a path in its folder
+            from fashionclasstic.runs.saved import BENCHMARK_NAME
+
+            folder = Path(session.storage.get(f"{save}.json")).parent
+            named = [p for p in folder.glob(f"*_{glob.escape(save)}.json") if BENCHMARK_NAME.match(p.name)]
+            found += sorted(named, key=lambda p: p.name)[-1:]
+        started = self.started.timestamp()
+        self.saved_by_pytest_benchmark = [p.resolve() for p in found
+                                          if p.is_file() and p.stat().st_mtime >= started - 1]

@@ -35,8 +35,12 @@ from fashionclasstic.runs.rules import parse_fail_on, print_verdicts, verdict_su
 from fashionclasstic.runs.saved import read_run
 
 AB_DIR = Path(".fashionclasstic/ab")
-OWN_OPTIONS = ("--fc-seed", "--fc-repeats", "--fc-report-dir", "--fc-no-report", "--benchmark-json",
-               "--benchmark-disable", "-n", "--numprocesses", "-p")
+# The pytest options that would change what ab controls, and what: every other option goes to
+# both sides' sessions as given (-p loads or blocks a plugin on both)
+OWN_OPTIONS = {"--fc-seed": "the seed", "--fc-repeats": "the repeats", "-n": "xdist", "--numprocesses": "xdist",
+               "--maxprocesses": "xdist", "-d": "xdist", "--dist": "xdist", "--tx": "xdist",
+               "--fc-report-dir": "where results go", "--fc-no-report": "where results go",
+               "--benchmark-json": "where results go", "--benchmark-disable": "where results go"}
 # pytest's exit statuses of a session that could not run its cases (1, tests failed, did run them)
 COLLECTION_FAILURES = {status: name for status, name in EXIT_STATUS.items() if status >= 2}
 
@@ -74,10 +78,15 @@ def resolve_commit(repo: Path, revision: str) -> str:
 
 
 def check_pytest_options(options: list[str]) -> None:
+    """Refuse, in one line, the options that would change what ab controls (the seed, the
+    repeats, xdist, where results go); pass every other one through."""
     for option in options:
         name = option.split("=", 1)[0]
-        if name in OWN_OPTIONS or (name.startswith("-n") and name[2:].isdigit()):
-            raise ConfigError(f"{name} is set by ab itself (one serial session per side and round); "
+        if name.startswith("-n") and name[2:].isdigit():
+            name = "-n"
+        if name in OWN_OPTIONS:
+            raise ConfigError(f"{name} is set by ab itself: it controls {OWN_OPTIONS[name]} ("
+                              f"{', '.join(sorted(set(OWN_OPTIONS)))}: one serial session per side and round); "
                               f"use ab's --seed, --repeats and --out")
 
 
@@ -149,6 +158,26 @@ def combine_rounds(round_files: list[Path], label: str, options: list[str]) -> t
     return records, info
 
 
+def one_machine(sides_runs: list[tuple[list[CaseRecord], RunInfo]], sides: list[Side]) -> str:
+    """Both sides ran on this machine, in this one job: their times are one machine's, whatever
+    fingerprint each revision's code computed (its definition may have changed between them).
+    Every run and record of both sides gets the last side's fingerprint (each side's own is kept
+    as ``revision_fingerprint``), so that the comparison, and ``compare`` of the saved runs later,
+    judge the times; the line returned says so."""
+    computed = [info.machine.get("fingerprint") or "" for _, info in sides_runs]
+    common = next((value for value in reversed(computed) if value), "") or "ab-one-machine"
+    for (records, info), own in zip(sides_runs, computed, strict=True):
+        info.machine = {**info.machine, "fingerprint": common, "revision_fingerprint": own}
+        for record in records:
+            machine = dict(record.machine or {})
+            machine["revision_fingerprint"] = machine.get("fingerprint") or own
+            record.machine = {**machine, "fingerprint": common}
+    differ = "" if len(set(computed)) == 1 else (
+        "; the revisions compute the fingerprint differently (" + ", ".join(
+            f"{side.name} {value or 'none'}" for side, value in zip(sides, computed, strict=True)) + "), ab ran both")
+    return f"ab: both sides ran on this machine in this job: their times are judged as one machine's{differ}"
+
+
 def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: int = 5, seed: int = 0,
        options: list[str] | None = None, out: str | None = None, echo=print) -> int:
     """Run both sides interleaved, save each as a run, print the comparison; 1 when a
@@ -185,9 +214,10 @@ def ab(base: str, head: str | None = None, fail_on: str | None = None, repeats: 
                 record = (target / "rounds" / f"{side.name}-{index + 1}.json").absolute()
                 run_side(side, options, seed + index, record, side.tree / inside, echo)
                 rounds[side.name].append(record)
+        combined = [combine_rounds(rounds[side.name], side.label, options) for side in sides]
+        echo(one_machine(combined, sides))
         runs = []
-        for side in sides:
-            records, info = combine_rounds(rounds[side.name], side.label, options)
+        for side, (records, info) in zip(sides, combined, strict=True):
             directory = write_report(records, info, target / side.name, results_only=True)  # figures: on demand
             run = read_run(directory / RESULTS_FILE)
             run.label = side.label

@@ -1,8 +1,8 @@
 """Merging the runs of several shards (``--fc-shard K/N`` on N machines) into one run.
 
 The merged run is written as any run is (``results.json``, the tables, ``index.html``, every
-figure), plus one pytest-benchmark JSON holding every case of every shard (each shard's
-``benchmark.json``, or any pytest-benchmark file in its run directory, concatenated), so that
+figure), plus one pytest-benchmark JSON holding every case of every shard (each shard's, found
+where its run says it wrote it, concatenated; a shard without one is named in a note), so that
 ``pytest-benchmark compare`` and the suite's ``compare``/``history`` read it as one run. Each
 record keeps the machine it ran on. The result depends only on the shards: merging the same
 shards twice gives the same files.
@@ -27,6 +27,7 @@ from fashionclasstic.reporting.publishers import write_report
 from fashionclasstic.runs.saved import find_results_file, read_json, saved_results
 
 BENCHMARK_FILE = "benchmark.json"  # the merged run's pytest-benchmark JSON, and where a shard's is looked for
+UNFINISHED = ("not run", "interrupted")  # a shard with such a model is incomplete
 
 
 @dataclass
@@ -73,7 +74,7 @@ def read_part(spec: str, runs_dir: Path = RUNS_DIR) -> Part:
         if not record.machine and fallback.get("fingerprint") and record.status != "not run":
             record.machine = dict(fallback)
     part = Part(spec, path, info, records)
-    part.benchmark_path = benchmark_file(path.parent)
+    part.benchmark_path = benchmark_file(path.parent, info.benchmark_json)
     part.benchmark = read_json(part.benchmark_path) if part.benchmark_path else None
     return part
 
@@ -85,9 +86,15 @@ def _run_machine(info: RunInfo) -> dict[str, Any]:
     return machine
 
 
-def benchmark_file(directory: Path) -> Path | None:
-    """A shard's pytest-benchmark JSON: ``benchmark.json`` in its run directory, else the only
-    other JSON file there that holds pytest-benchmark's ``benchmarks`` list."""
+def benchmark_file(directory: Path, recorded: list[str] = ()) -> Path | None:
+    """A shard's pytest-benchmark JSON: where its run says it wrote it (``run.benchmark_json``:
+    autosave, save, ``--benchmark-json``; relative to the run directory), else a file of that
+    name in the run directory (a run folder copied from another machine), else
+    ``benchmark.json`` there, else the only other JSON file there that holds pytest-benchmark's
+    ``benchmarks`` list."""
+    for candidate in [directory / path for path in recorded] + [directory / Path(path).name for path in recorded]:
+        if candidate.is_file():
+            return candidate
     if (directory / BENCHMARK_FILE).is_file():
         return directory / BENCHMARK_FILE
     found = []
@@ -134,7 +141,23 @@ def check_parts(parts: list[Part], allow_partial: bool) -> list[int]:
         raise ConfigError(f"shard {', '.join(f'{k}/{counts[0]}' for k in missing)} missing (merged "
                           f"{', '.join(f'{k}/{counts[0]}' for k in sorted(seen))}): give its run directory, "
                           f"or --allow-partial to write an incomplete run")
+    incomplete = [f"{p.name} is incomplete: {incomplete_reason(p)}" for p in parts if incomplete_reason(p)]
+    if incomplete and not allow_partial:
+        raise ConfigError("; ".join(incomplete) + "; rerun it, or --allow-partial to write an incomplete run")
     return missing
+
+
+def incomplete_reason(part: Part) -> str:
+    """Why a run is not whole ("" when it is): it ended early, or some models never finished."""
+    reasons = [] if part.info.complete else ["killed or interrupted (run.complete false)"]
+    if unfinished_models(part):
+        reasons.append(f"models not finished: {', '.join(unfinished_models(part))}")
+    return ", ".join(reasons)
+
+
+def unfinished_models(part: Part) -> list[str]:
+    """The models a run never finished: killed or interrupted before or while they ran."""
+    return [r.model for r in part.records if r.status in UNFINISHED]
 
 
 def _same_split(shards: list[Part], missing: list[int]) -> None:
@@ -167,7 +190,7 @@ def merge_parts(parts: list[Part], allow_partial: bool = False) -> Merged:
     missing = check_parts(parts, allow_partial)
     count = next((p.n for p in parts if p.n), None)
     records = [record for part in parts for record in part.records]
-    notes = []
+    notes = [f"{p.name} is incomplete: {incomplete_reason(p)} (--allow-partial)" for p in parts if incomplete_reason(p)]
     if missing:
         records += missing_records(parts, missing, count)
     fingerprints = sorted({record_fingerprint(r) for r in records} - {""})
@@ -214,7 +237,8 @@ def merged_info(parts: list[Part], missing: list[int], count: int | None, record
     info.duration_seconds = _span(info.started, info.finished)
     statuses = [p.info.exit_status for p in parts]
     info.exit_status = None if None in statuses else max(statuses)
-    info.complete = not missing and all(p.info.complete for p in parts)
+    info.complete = not missing and all(p.info.complete and not unfinished_models(p) for p in parts)
+    info.benchmark_json = []  # the merged run's own, once written
     info.xdist_workers = max(p.info.xdist_workers for p in parts)
     info.merged = {"n": count, "shards": [{"k": p.k, "run": p.info.id, "models": sorted(r.model for r in p.records),
                                            "machine": _run_machine(p.info).get("fingerprint") or "",
@@ -240,9 +264,12 @@ def merge_benchmarks(parts: list[Part], fingerprints: list[str], notes: list[str
     ``extra_info``; the top level (machine, commit, time, version) from the first shard, the
     earliest time, and no fingerprint when the cases ran on several machines."""
     without = [p.name for p in parts if p.benchmark is None]
+    parts = [p for p in parts if p.benchmark is not None]
     if without:
-        notes.append(f"no pytest-benchmark JSON in {', '.join(without)} (write it with --benchmark-json "
-                     f"<report dir>/{BENCHMARK_FILE}): the merged run has none")
+        notes.append(f"no pytest-benchmark JSON in {', '.join(without)} (save it with --benchmark-autosave, "
+                     f"--benchmark-save or --benchmark-json): "
+                     + ("the merged run has none" if not parts else "its cases are not in the merged one"))
+    if not parts:
         return None
     first = parts[0].benchmark
     benchmarks = []
@@ -271,6 +298,8 @@ def merge(specs: list[str], out=None, allow_partial: bool = False, runs_dir: Pat
     folder ``<first id>-merged`` under ``runs_dir``); return its directory."""
     parts = [read_part(spec, Path(runs_dir)) for spec in specs]
     merged = merge_parts(parts, allow_partial)
+    if merged.benchmark is not None:
+        merged.info.benchmark_json = [BENCHMARK_FILE]  # in the merged run's folder
     directory = write_report(merged.records, merged.info, out, runs_dir=Path(runs_dir))
     if merged.benchmark is not None:
         atomic_write_json(directory / BENCHMARK_FILE, merged.benchmark)
