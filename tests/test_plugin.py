@@ -1,6 +1,7 @@
 """The pytest plugin, end to end, in throw-away pytest sessions (pytester)."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -190,7 +191,8 @@ def test_user_thresholds_add_to_the_suites_and_ungated_models_are_named(suite, t
     assert forest["train_memory"] > 1_000_000 and forest["inference_memory"] >= 0
     assert forest["memory"].startswith("resident")
     assert free["gate"] == "ungated" and free["min_accuracy"] is None
-    result.stdout.fnmatch_lines(["ungated (no minimum accuracy for profile smoke*): broken_free"])
+    output = " ".join(result.stdout.str().split())  # the line is wrapped to the terminal
+    assert re.search(r"ungated \(no minimum accuracy for profile smoke .*\): broken_free", output)
 
 
 def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, official_data_dir, shared_cache,
@@ -204,7 +206,7 @@ def test_the_shipped_cases_run_from_a_users_project_with_their_models(pytester, 
                                            "--fc-models=my_centroid", "--fc-profile=smoke", "--fc-no-figures",
                                            f"--fc-data-dir={official_data_dir}", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*my_centroid*prototype*pass*passed*"])
+    result.stdout.fnmatch_lines(["*my_centroid*pass*passed*"])
     missing = pytester.runpytest_subprocess("--pyargs", "fashionclasstic.benchmarks", "--fc-import=nope.py")
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
     missing.stderr.fnmatch_lines(["ERROR: --fc-import nope.py: no such file"])

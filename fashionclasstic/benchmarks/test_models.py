@@ -4,6 +4,9 @@ accuracy, then a timed inference case on the whole test set.
 Ids read ``test_train[logreg]`` and ``test_inference[logreg]``, so ``-k logreg`` picks one model.
 """
 
+import shutil
+import textwrap
+
 import pytest
 
 
@@ -14,7 +17,9 @@ def test_train(fc_case, fc_benchmark):
     fc_benchmark.record_info()
     failure = fc_case.gate_failure()
     if failure:
-        pytest.fail(failure, pytrace=False)
+        # wrapped to the terminal, as the suite's own lines are; the record keeps it as one line
+        pytest.fail(textwrap.fill(failure, shutil.get_terminal_size().columns, subsequent_indent="    "),
+                    pytrace=False)
 
 
 def test_inference(fc_case, fc_benchmark):

@@ -34,7 +34,7 @@ def status_of(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, st
     if report.failed:
         status = "failed" if report.when == "call" else "error"
         message = str(call.excinfo.value) if call.excinfo else str(report.longrepr)
-        return status, message.strip().splitlines()[0][:300] if message.strip() else status
+        return status, " ".join(message.split())[:300] if message.strip() else status
     return "passed", ""
 
 
