@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -18,6 +20,7 @@ import numpy as np
 import pytest
 
 from fashionclasstic.data import archives
+from fashionclasstic.records import CaseRecord, RunInfo
 
 pytest_plugins = ["pytester"]  # the tests run throw-away pytest sessions; the benchmarks never need it
 REPO = Path(__file__).resolve().parents[1]
@@ -254,3 +257,72 @@ def timed_run(runs_dir: Path, profile: str, times: dict[str, tuple[float, float]
                for name, (train, infer) in times.items()]
     return write_results(runs_dir / run_id / "results.json", records, RunInfo(id=run_id, started=started,
                                                                              profile=profile))
+
+
+# --------------------------------------------------------------------------- saved runs made up
+
+REAL_RUN = Path(__file__).parent / "data" / "smoke_3_repeats.json"
+
+
+def save_runs(runs_dir: Path, count: int = 6, logreg_drop_from: int | None = None) -> list[str]:
+    """``count`` copies of a real run, a day apart, times jittered by up to 3%; logreg 2 points
+    lower from run ``logreg_drop_from`` (1-based) on."""
+    real = json.loads(REAL_RUN.read_text())
+    jitter = random.Random(0)
+    ids = []
+    for number in range(1, count + 1):
+        run = copy.deepcopy(real)
+        run_id = f"202611{number:02d}T120000Z"
+        run["run"].update(id=run_id, started=f"2026-11-{number:02d}T12:00:00+00:00")
+        run["run"]["git"]["commit"] = str(number) * 40
+        for model in run["models"]:
+            for key in ("train_seconds", "inference_seconds"):
+                model[key] *= 1 + jitter.uniform(-0.03, 0.03)
+            if model["model"] == "logreg" and logreg_drop_from and number >= logreg_drop_from:
+                model["accuracy"] -= 0.02
+        (runs_dir / run_id).mkdir(parents=True)
+        (runs_dir / run_id / "results.json").write_text(json.dumps(run))
+        ids.append(run_id)
+    return ids
+
+
+ZEN4 = {"fingerprint": "aaaa000000000001", "cpu": "AMD EPYC 9R14 (Zen 4)", "cores": 2, "threads": 2, "node": "ci-1"}
+ZEN3 = {"fingerprint": "bbbb000000000002", "cpu": "AMD EPYC 7R13 (Zen 3)", "cores": 2, "threads": 2, "node": "ci-2"}
+SPLIT = {1: {"logreg": (0.8390, 5.0, 0.010)}, 2: {"svm": (0.8477, 3.2, 1.80), "decision_tree": (0.7470, 1.6, 0.002)},
+         3: {"random_forest": (0.8320, 1.2, 0.070)}}
+ALL = sorted(m for part in SPLIT.values() for m in part)
+
+
+def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dict = ZEN4, *, profile="smoke", seed=0,
+              repeats=1, commit="c" * 40, started="2026-11-30T10:00:00+00:00", run_id=None,
+              benchmark=True, selected=tuple(ALL), benchmark_at: Path | None = None, killed_after: int | None = None,
+              ) -> Path:
+    """A shard's run directory as ``pytest benchmarks --fc-shard K/N --fc-report-dir DIR
+    --benchmark-json DIR/benchmark.json`` leaves it; ``k`` None: a run that was not sharded.
+    ``benchmark_at``: its pytest-benchmark JSON saved there instead (``--benchmark-autosave``),
+    recorded in ``run.benchmark_json``; ``killed_after``: killed once that many models finished
+    (the others not run, ``run.complete`` false, no pytest-benchmark JSON)."""
+    records = [CaseRecord(model=name, profile=profile, seed=seed, status="passed", accuracy=acc, macro_f1=acc - 0.001,
+                          train_seconds=train, train_samples=[train], inference_seconds=infer,
+                          inference_samples=[infer] * 5, timing="pytest-benchmark", n_test=2000,
+                          family="test", framework="scikit-learn", machine=dict(machine))
+               for name, (acc, train, infer) in models.items()]
+    if killed_after is not None:
+        records = records[:killed_after] + [CaseRecord(model=r.model, profile=profile, seed=seed, status="not run",
+                                                       reason="the session ended before this model ran")
+                                            for r in records[killed_after:]]
+    shard = {} if k is None else {"k": k, "n": n, "models": sorted(models), "durations": "registry estimates",
+                                  "selected": list(selected)}
+    info = RunInfo(id=run_id or f"20261130T10000{k or 0}Z", started=started, finished=started.replace("10:", "11:"),
+                   exit_status=0, complete=True, profile=profile, seed=seed, repeats=repeats, threads_per_worker=2,
+                   machine={"fingerprint": machine["fingerprint"], "cpu": {"brand_raw": machine["cpu"]},
+                            "cpu_count": 2, "node": machine["node"]},
+                   git={"commit": commit}, suite={"version": "0.1.0", "commit": commit, "dirty": False},
+                   data={"source": "archives", "data_dir": str(directory / "no-data")}, shard=shard,
+                   benchmark_json=[str(benchmark_at)] if benchmark_at else [])
+    if killed_after is not None:
+        info.complete, info.exit_status, info.finished = False, None, ""
+    if benchmark and killed_after is None:
+        write_benchmark(benchmark_at or directory / "benchmark.json", records, info)
+    write_results(directory / "results.json", records, info)
+    return directory

@@ -10,8 +10,7 @@ import pytest
 
 from fashionclasstic.cli import main
 from fashionclasstic.reporting.screenshot import VIEWPORT, launch, unavailable
-from tests.conftest import CENTROID_MODEL, shared_run
-from tests.test_trends import save_runs
+from tests.conftest import CENTROID_MODEL, save_runs, shared_run
 
 pytestmark = pytest.mark.e2e
 if unavailable():

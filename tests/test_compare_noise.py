@@ -7,13 +7,12 @@ from __future__ import annotations
 import copy
 import json
 import random
-from pathlib import Path
 
 import pytest
 
 from fashionclasstic.runs.compare import compare
+from tests.conftest import REAL_RUN
 
-REAL_RUN = Path(__file__).parent / "data" / "smoke_3_repeats.json"
 TIME_KEYS = ("train_seconds", "inference_seconds")
 SAMPLE_KEYS = ("train_samples", "inference_samples")
 

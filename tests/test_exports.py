@@ -13,7 +13,7 @@ from fashionclasstic.cli import main
 from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.records import CaseRecord, RunInfo
 from fashionclasstic.reporting.publishers import Report, results_document
-from tests.test_merge import SPLIT, shard_run
+from tests.conftest import SPLIT, shard_run
 
 # github-action-benchmark, README.md ("Examples": customBiggerIsBetter / customSmallerIsBetter),
 # https://github.com/benchmark-action/github-action-benchmark#examples

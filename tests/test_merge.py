@@ -12,51 +12,10 @@ from pathlib import Path
 import pytest
 
 from fashionclasstic.cli import main
-from fashionclasstic.records import CaseRecord, RunInfo
 from fashionclasstic.runs.trends import trends
-from tests.conftest import write_benchmark, write_results
+from tests.conftest import ALL, SPLIT, ZEN3, ZEN4, shard_run
 
-ZEN4 = {"fingerprint": "aaaa000000000001", "cpu": "AMD EPYC 9R14 (Zen 4)", "cores": 2, "threads": 2, "node": "ci-1"}
-ZEN3 = {"fingerprint": "bbbb000000000002", "cpu": "AMD EPYC 7R13 (Zen 3)", "cores": 2, "threads": 2, "node": "ci-2"}
-SPLIT = {1: {"logreg": (0.8390, 5.0, 0.010)}, 2: {"svm": (0.8477, 3.2, 1.80), "decision_tree": (0.7470, 1.6, 0.002)},
-         3: {"random_forest": (0.8320, 1.2, 0.070)}}
-ALL = sorted(m for part in SPLIT.values() for m in part)
 PAIR = ["logreg", "svm"]
-
-
-def shard_run(directory: Path, k: int | None, n: int, models: dict, machine: dict = ZEN4, *, profile="smoke", seed=0,
-              repeats=1, commit="c" * 40, started="2026-11-30T10:00:00+00:00", run_id=None,
-              benchmark=True, selected=tuple(ALL), benchmark_at: Path | None = None, killed_after: int | None = None,
-              ) -> Path:
-    """A shard's run directory as ``pytest benchmarks --fc-shard K/N --fc-report-dir DIR
-    --benchmark-json DIR/benchmark.json`` leaves it; ``k`` None: a run that was not sharded.
-    ``benchmark_at``: its pytest-benchmark JSON saved there instead (``--benchmark-autosave``),
-    recorded in ``run.benchmark_json``; ``killed_after``: killed once that many models finished
-    (the others not run, ``run.complete`` false, no pytest-benchmark JSON)."""
-    records = [CaseRecord(model=name, profile=profile, seed=seed, status="passed", accuracy=acc, macro_f1=acc - 0.001,
-                          train_seconds=train, train_samples=[train], inference_seconds=infer,
-                          inference_samples=[infer] * 5, timing="pytest-benchmark", n_test=2000,
-                          family="test", framework="scikit-learn", machine=dict(machine))
-               for name, (acc, train, infer) in models.items()]
-    if killed_after is not None:
-        records = records[:killed_after] + [CaseRecord(model=r.model, profile=profile, seed=seed, status="not run",
-                                                       reason="the session ended before this model ran")
-                                            for r in records[killed_after:]]
-    shard = {} if k is None else {"k": k, "n": n, "models": sorted(models), "durations": "registry estimates",
-                                  "selected": list(selected)}
-    info = RunInfo(id=run_id or f"20261130T10000{k or 0}Z", started=started, finished=started.replace("10:", "11:"),
-                   exit_status=0, complete=True, profile=profile, seed=seed, repeats=repeats, threads_per_worker=2,
-                   machine={"fingerprint": machine["fingerprint"], "cpu": {"brand_raw": machine["cpu"]},
-                            "cpu_count": 2, "node": machine["node"]},
-                   git={"commit": commit}, suite={"version": "0.1.0", "commit": commit, "dirty": False},
-                   data={"source": "archives", "data_dir": str(directory / "no-data")}, shard=shard,
-                   benchmark_json=[str(benchmark_at)] if benchmark_at else [])
-    if killed_after is not None:
-        info.complete, info.exit_status, info.finished = False, None, ""
-    if benchmark and killed_after is None:
-        write_benchmark(benchmark_at or directory / "benchmark.json", records, info)
-    write_results(directory / "results.json", records, info)
-    return directory
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ import pytest
 
 from fashionclasstic.cli import main
 from fashionclasstic.reporting.mlflow_sink import DEFAULT_URI, tracking_uri
-from tests.conftest import CENTROID_MODEL, copy_benchmark_cases, required_data_dir, run_pytest
+from tests.conftest import CENTROID_MODEL, SPLIT, copy_benchmark_cases, required_data_dir, run_pytest, shard_run
 from tests.test_interrupts import finish, quick_model_finished, start, wait_for
-from tests.test_merge import SPLIT, shard_run
 
 try:  # imported with the module: pytester's tests restore sys.modules, which a half-removed MLflow does not survive
     import mlflow

@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import json
-import random
-from pathlib import Path
 
 from fashionclasstic.cli import main
 from fashionclasstic.runs.trends import trends
-
-REAL_RUN = Path(__file__).parent / "data" / "smoke_3_repeats.json"
-
-
-def save_runs(runs_dir: Path, count: int = 6, logreg_drop_from: int | None = None) -> list[str]:
-    """``count`` copies of a real run, a day apart, times jittered by up to 3%; logreg 2 points
-    lower from run ``logreg_drop_from`` (1-based) on."""
-    real = json.loads(REAL_RUN.read_text())
-    jitter = random.Random(0)
-    ids = []
-    for number in range(1, count + 1):
-        run = copy.deepcopy(real)
-        run_id = f"202611{number:02d}T120000Z"
-        run["run"].update(id=run_id, started=f"2026-11-{number:02d}T12:00:00+00:00")
-        run["run"]["git"]["commit"] = str(number) * 40
-        for model in run["models"]:
-            for key in ("train_seconds", "inference_seconds"):
-                model[key] *= 1 + jitter.uniform(-0.03, 0.03)
-            if model["model"] == "logreg" and logreg_drop_from and number >= logreg_drop_from:
-                model["accuracy"] -= 0.02
-        (runs_dir / run_id).mkdir(parents=True)
-        (runs_dir / run_id / "results.json").write_text(json.dumps(run))
-        ids.append(run_id)
-    return ids
+from tests.conftest import save_runs
 
 
 def test_a_sustained_drop_is_named_and_fails_the_gate(tmp_path, capsys):
