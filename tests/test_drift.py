@@ -1,5 +1,6 @@
 """What the code, its metadata and its documentation say must agree: every option the README
-names exists and every option is documented; every package the suite imports is declared."""
+and the documentation's pages name exists (the options reference, generated from the plugin,
+documents every one: tests/test_docs.py); every package the suite imports is declared."""
 
 import ast
 import importlib.metadata
@@ -7,15 +8,15 @@ import re
 import sys
 import tomllib
 
-from fashionclasstic.plugin.settings import FLAGS, OPTIONS
+from fashionclasstic.docs_pages import declared_options
 from tests.conftest import REPO
 
 
-def test_the_readme_names_exactly_the_options_the_plugin_has():
-    documented = set(re.findall(r"--fc-[a-z][a-z-]*[a-z]", (REPO / "README.md").read_text()))
-    declared = {f"--fc-{name}" for name in (*OPTIONS, *FLAGS)}
-    assert documented - declared == set(), "the README names options the plugin does not have"
-    assert declared - documented == set(), "options the README does not explain"
+def test_the_readme_and_the_docs_name_only_options_the_plugin_has():
+    declared = {name for names, _ in declared_options().options for name in names}
+    for page in [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]:
+        named = set(re.findall(r"--fc-[a-z][a-z-]*[a-z]", page.read_text()))
+        assert named - declared == set(), f"{page.relative_to(REPO)} names options the plugin does not have"
 
 
 def imported_top_level_modules() -> dict[str, str]:

@@ -148,15 +148,20 @@ def shortened(text: str, limit: int) -> str:
     return text[:limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
-def markdown_table(records: Iterable[CaseRecord]) -> str:
-    """The same table in GitHub Markdown, for ``results.md`` (renders on GitHub and in PRs).
+def markdown_table(records: Iterable[CaseRecord], names: Iterable[str] | None = None) -> str:
+    """The same table in GitHub Markdown, for ``results.md`` (renders on GitHub and in PRs);
+    ``names``: only these fields (as ``--fc-columns`` picks them), else every table column.
 
     A ``|`` in a reason would end its cell early and a ``<`` could open an HTML tag, so both
     are escaped.
     """
     records = list(records)
-    rows = [[markdown_escape(cell).replace("|", "\\|") for cell in row] for row in table_rows(records)]
-    return tabulate(rows, headers=table_headers(records), tablefmt="github", disable_numparse=True)
+    shown = table_columns(records)
+    if names is not None:
+        shown = [f for f in shown if f.name in set(names)]
+    rows = [[markdown_escape(cell).replace("|", "\\|") for cell in row] for row in table_rows(records, shown=shown)]
+    headers = ["", *(f.metadata["label"] or f.name for f in shown)]
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
 
 
 def markdown_escape(text: str) -> str:
