@@ -288,8 +288,11 @@ def run_section(folder: Path, data: dict, docs: Path) -> str:
 
 
 def machine_title(runs: list[tuple[Path, dict]]) -> str:
+    """The CPU and its cores, and a GPU where the records say their memory was a GPU's."""
     info = RunInfo.from_dict(runs[0][1]["run"])
-    return f"{cpu_name(info.machine) or '?'}, {info.machine.get('cpu_count') or '?'} cores"
+    gpu = any(str(m.get("memory") or "").startswith("GPU") for _, data in runs for m in data["models"])
+    cores = f"{cpu_name(info.machine) or '?'}, {info.machine.get('cpu_count') or '?'} cores"
+    return cores + (" and a GPU" if gpu else "")
 
 
 def results_pages(docs: Path) -> dict[str, str]:
