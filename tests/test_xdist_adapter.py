@@ -32,9 +32,13 @@ def scheduler_protocol() -> type:
     return Scheduling
 
 
-@pytest.mark.parametrize("args, workers", [(["--tx", "3*popen"], 3), (["--tx", "2*popen", "--tx", "popen"], 3)])
+@pytest.mark.parametrize("args, workers", [(["-n", "3"], 3), (["-n", "3", "--maxprocesses", "2"], 2),
+                                           (["--tx", "3*popen"], 3), (["--tx", "2*popen", "--tx", "popen"], 3)])
 def test_expected_workers_is_what_xdist_starts(pytester, args, workers):
+    from xdist.plugin import pytest_cmdline_main as xdist_resolves_its_options  # where -n N becomes --tx specs
+
     config = pytester.parseconfigure("-p", "xdist", *args)
+    xdist_resolves_its_options(config)
     assert expected_workers(config) == workers
 
 

@@ -1,7 +1,7 @@
 """Everything the suite takes from pytest-xdist and execnet that they do not document.
 
-Two facts have no documented interface: how many workers a session starts (xdist resolves
-``-n``/``--tx`` in ``xdist.workermanage.parse_tx_spec_config``, which its own schedulers call) and
+Two facts have no documented interface: how many workers a session starts (xdist turns ``-n N``
+into N ``--tx`` specs, which a scheduler counts: the function that does it was renamed in 3.7) and
 how a worker's process ended (execnet keeps the ``subprocess.Popen`` of a ``popen`` gateway at
 ``gateway._io.popen``). They live here and nowhere else; ``tests/test_xdist_adapter.py`` checks
 each against the installed releases, and is why ``pyproject.toml`` caps pytest-xdist below 4.
@@ -15,10 +15,13 @@ import pytest
 
 
 def expected_workers(config: pytest.Config) -> int:
-    """How many workers xdist starts for this session (``--tx 2*popen``; xdist turns ``-n N`` into those)."""
-    from xdist.workermanage import parse_tx_spec_config
-
-    return len(parse_tx_spec_config(config))
+    """How many workers xdist starts for this session: its ``--tx`` specs (``3*popen`` is three),
+    which is also where xdist puts what ``-n N`` (or ``-n auto``) comes to."""
+    count = 0
+    for spec in config.getoption("tx") or []:
+        times, star, _ = spec.partition("*")
+        count += int(times) if star and times.isdigit() else 1
+    return count
 
 
 def worker_returncode(node, timeout: float = 5) -> int | None:
