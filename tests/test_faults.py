@@ -45,7 +45,7 @@ def test_a_crashing_worker_ends_its_model_only_and_the_run_ends_by_itself(suite)
     assert models["crasher"]["status"] == "crashed"
     assert "killed by SIGKILL" in models["crasher"]["reason"] and "test_train[crasher]" in models["crasher"]["reason"]
     assert models["centroid"]["status"] == models["centroid_twin"]["status"] == "passed"
-    result.stdout.fnmatch_lines(["*crasher*crashed: worker gw* crashed (killed by SIGKILL)*"])
+    result.stdout.fnmatch_lines(["*crasher*crashed: worker gw*"])  # the reason is whole in results.json (above)
     assert results(suite)["run"]["complete"] is True
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionclasstic.plugin.environment import gateway_count
+from fashionclasstic.plugin.xdist_adapter import spec_workers
 from tests.conftest import REPO, required_data_dir, results_of, run_pytest
 
 MODELS = ("logreg", "decision_tree")  # two cheap models: one for each worker
@@ -24,7 +24,7 @@ MODELS = ("logreg", "decision_tree")  # two cheap models: one for each worker
 @pytest.mark.parametrize("spec, count", [("popen", 1), ("3*popen", 3), ("socket=127.0.0.1:8888", 1),
                                          ("2*ssh=user@host//python=python3", 2), ("popen//env:A=1*2", 1)])
 def test_each_tx_spec_starts_the_workers_xdist_documents(spec, count):
-    assert gateway_count(spec) == count
+    assert spec_workers(spec) == count
 
 
 def free_port() -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fashionclasstic.machine import this_machine
+from fashionclasstic.plugin.xdist_adapter import expected_workers
 
 log = logging.getLogger(__name__)
 commit_key = pytest.StashKey[dict]()
@@ -36,13 +37,7 @@ def xdist_workers(config: pytest.Config) -> int:
         return int(count or 0)
     if config.getoption("dist", "no") in (None, "no") or config.getoption("collectonly", False):
         return 0
-    return sum(gateway_count(spec) for spec in config.getoption("tx", None) or [])
-
-
-def gateway_count(spec: str) -> int:
-    """The workers one ``--tx`` spec starts: ``N*SPEC`` is N of them (xdist's documented syntax)."""
-    count, star, _ = spec.partition("*")
-    return int(count) if star and count.strip().isdigit() else 1
+    return expected_workers(config)
 
 
 def threads_per_worker(threads_option: int, workers: int) -> int:
