@@ -224,22 +224,14 @@ def results_json_page(record_type: type = CaseRecord, run_type: type = RunInfo) 
 def catalogue_page() -> str:
     from fashionclasstic.models import get_model_spec, list_models
     from fashionclasstic.profiles import PROFILES
-    from fashionclasstic.thresholds import load_thresholds, threshold_for
+    from fashionclasstic.thresholds import gate_text, load_thresholds
 
     thresholds = load_thresholds()
-
-    def gate(spec, profile: str) -> str:
-        threshold = threshold_for(spec, profile, thresholds)
-        if threshold is None:
-            return "ungated"
-        margin = f" (catches {100 * threshold.margin:.2f} pts)" if threshold.margin is not None else ""
-        return f"≥ {threshold.min_accuracy:.4f}{margin}"
-
     specs = [get_model_spec(name) for name in list_models()]
     specs = [s for s in specs if s.factory.__module__.startswith("fashionclasstic.")]  # the suite's own
     rows = [[code(s.name), s.family, s.framework, "yes" if s.pretrained else "",
              code(f"pip install 'fashionclasstic[{s.extra}]'") if s.extra else "",
-             *(gate(s, profile) for profile in PROFILES), s.description] for s in specs]
+             *(gate_text(s, profile, thresholds) for profile in PROFILES), s.description] for s in specs]
     return "\n\n".join([
         "# The models: the table", GENERATED,
         "Every model the suite registers, from the registry; the gates (the minimum accuracy of a run, and the "

@@ -220,3 +220,12 @@ def threshold_for(spec, profile: str, thresholds: dict[tuple[str, str], Threshol
         return Threshold(spec.name, profile, float(spec.min_accuracy[profile]),
                          origin=f"register_model(min_accuracy=...) of {spec.name}")
     return None
+
+
+def gate_text(spec, profile: str, thresholds: dict[tuple[str, str], Threshold]) -> str:
+    """A model's gate as the catalogue and ``models`` show it: ``>= 0.8378 (catches 0.78 pts)``."""
+    threshold = threshold_for(spec, profile, thresholds)
+    if threshold is None:
+        return "ungated"
+    caught = f" (catches {100 * threshold.margin:.2f} pts)" if threshold.margin is not None else ""
+    return f">= {threshold.min_accuracy:.4f}{caught}"

@@ -17,23 +17,15 @@ def run(args: argparse.Namespace) -> int:
 
     from fashionclasstic.models import get_model_spec, list_models
     from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES
-    from fashionclasstic.thresholds import load_thresholds, threshold_for
+    from fashionclasstic.thresholds import gate_text, load_thresholds
 
     thresholds = load_thresholds()
-
-    def gate(spec, profile: str) -> str:
-        threshold = threshold_for(spec, profile, thresholds)
-        if threshold is None:
-            return "ungated"
-        caught = f" (catches {100 * threshold.margin:.2f} pts)" if threshold.margin is not None else ""
-        return f">={threshold.min_accuracy:.4f}{caught}"
-
     rows = []
     for name in list_models(args.pattern):
         spec = get_model_spec(name)
         rows.append([name, spec.family, spec.framework, "yes" if spec.pretrained else "",
-                     *(gate(spec, profile) for profile in PROFILES), spec.skip_reason(DEFAULT_PROFILE) or "ready",
-                     spec.description])
+                     *(gate_text(spec, profile, thresholds) for profile in PROFILES),
+                     spec.skip_reason(DEFAULT_PROFILE) or "ready", spec.description])
     print(tabulate(rows, headers=["model", "family", "framework", "pretrained", *(f"{p} gate" for p in PROFILES),
                                   "here", "description"]))
     print("A gate catches a drop of the mean accuracy larger than its margin (pts); --fc-repeats N judges the "
