@@ -182,6 +182,11 @@ class CaseRecord:
     timing: str = column("", "timing", show="table csv summary bench", cell=timing_text)  # see TIMING_LEGEND
     timing_suspect: str = column("", show="csv summary bench")  # why the times may be stretched, if so
     precision: str = column("", "precision", show="table csv summary bench")  # what a network trained in
+    # seconds the suite spent choosing that precision (the step probe), before the timed fit
+    precision_seconds: float | None = column(None, show="csv summary bench")
+    # seconds of the framework's one-time start-up this case's process paid just before it, outside
+    # every timing (models/startup.py); None when an earlier case of the framework paid it
+    framework_startup_seconds: float | None = column(None, show="csv summary bench")
     load_average: dict[str, list[float]] = column(factory=dict, show="summary")  # per case: [start, end]
     parameter_count: int | None = column(None, "params", "count", "table csv summary bench")
     size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
@@ -396,6 +401,9 @@ class RunInfo:
     repeats: int = 1
     threads_per_worker: int | None = None
     xdist_workers: int = 0
+    # per framework: the seconds of its one-time start-up, outside every timing; under xdist each
+    # worker pays its own, and this holds the longest
+    startup_seconds: dict[str, float] = field(default_factory=dict)
     pytest_args: list[str] = field(default_factory=list)
     cwd: str = ""
     versions: dict[str, str | None] = field(default_factory=dict)
@@ -461,6 +469,10 @@ class RunInfo:
             ("pytest arguments", " ".join(self.pytest_args) or "(none)"),
             ("versions", ", ".join(f"{k} {v}" for k, v in self.versions.items() if v)),
         ]
+        if self.startup_seconds:
+            items.append(("framework start-up", ", ".join(f"{name} {seconds:.1f} s" for name, seconds
+                                                          in self.startup_seconds.items())
+                          + " (once per process, before its first model, outside every timing)"))
         return items[:8] + self.spread_items() + items[8:]
 
     def spread_items(self) -> list[tuple[str, str]]:

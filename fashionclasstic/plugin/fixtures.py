@@ -1,4 +1,5 @@
-"""The suite's fixtures: the data once per session (or xdist worker), and each model's case.
+"""The suite's fixtures: the data once per session (or xdist worker), and each model's case,
+set up (its framework started, models/startup.py) before it is timed.
 
 ``fc_case`` is session-scoped and parametrized by ``fc_model``, so pytest itself runs a
 model's cases back to back, shares the built model between them, and tears it down before
@@ -15,6 +16,7 @@ from fashionclasstic.cases import ModelCase
 from fashionclasstic.data import load_fashion_mnist
 from fashionclasstic.errors import FashionClassticError, ModelUnavailable
 from fashionclasstic.models import get_model_spec
+from fashionclasstic.models.startup import warm_up
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.plugin.timing import CaseBenchmark
 from fashionclasstic.thresholds import load_thresholds, threshold_for
@@ -65,6 +67,8 @@ def fc_case(fc_model: str, fc_data, fc_settings: Settings, fc_thresholds):
         case.build()
     except ModelUnavailable as exc:
         pytest.skip(str(exc))
+    # the framework's one-time start-up, before its first model in this process is timed
+    case.record.framework_startup_seconds = warm_up(spec.framework, case.context)
     yield case
     try:  # normally closed by the model's last case already; here only after a failure
         case.close()

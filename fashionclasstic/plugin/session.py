@@ -24,6 +24,7 @@ from fashionclasstic.plugin.interrupts import Interrupted, InterruptHandler, sig
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY, crash_reasons_key
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.plugin.sharding import shard_info
+from fashionclasstic.plugin.timing import startup_seconds
 from fashionclasstic.records import CaseRecord, RunInfo, machine_fingerprint, parse_case_name
 from fashionclasstic.thresholds import load_thresholds, threshold_for
 
@@ -187,7 +188,7 @@ class ResultsSession:
             duration_seconds=round((finished - self.started).total_seconds(), 3),
             exit_status=exitstatus, complete=complete, profile=settings.profile.name, seed=settings.seed,
             repeats=settings.repeats, threads_per_worker=threads,
-            xdist_workers=settings.workers,
+            xdist_workers=settings.workers, startup_seconds=startup_seconds(self.all_records()),
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
             machine=machine, git=commit_info(config), suite=suite_info(),

@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from fashionclasstic.cases import ModelCase
 from fashionclasstic.plugin.memory import PeakMemory
+from fashionclasstic.records import CaseRecord
 
 LOAD_SLACK = 0.5  # load average above the cores (plus this) means other work competed
 
@@ -140,3 +141,14 @@ def _load() -> float | None:
         return os.getloadavg()[0]
     except OSError:
         return None
+
+
+def startup_seconds(records: Iterable[CaseRecord]) -> dict[str, float]:
+    """Per framework, the seconds of its one-time start-up (outside every timing): each process
+    (an xdist worker) pays its own, before its first model of that framework; the longest is
+    what a run reports, the records keep each one."""
+    seconds: dict[str, float] = {}
+    for record in records:
+        if record.framework_startup_seconds is not None:
+            seconds[record.framework] = max(seconds.get(record.framework, 0.0), record.framework_startup_seconds)
+    return seconds
