@@ -152,6 +152,31 @@ def test_an_interrupted_run_keeps_every_finished_case(bench_session, signal_name
         assert f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): {saved_benchmarks}" in output
 
 
+@pytest.mark.parametrize("to_group", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["job", "terminal"])
+def test_an_isolated_run_stops_the_models_process_and_keeps_what_finished(bench_session, to_group):
+    """--fc-isolate: the signal reaches the running model's own process (from a terminal, or
+    passed on to it), which stops its case; the finished model's cases stay."""
+    suite, report = bench_session, bench_session.path / "report"
+    process = start(suite, "--fc-isolate")
+    wait_for(lambda: (suite.path / "slow_fit_started").exists() and quick_model_finished(report), process)
+    if to_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
+    assert finish(process) == pytest.ExitCode.INTERRUPTED
+    output = (suite.path / "output.txt").read_text()
+    assert "Traceback" not in output
+    label = "SIGINT (Ctrl-C)" if to_group else "SIGTERM"
+    results = saved(report / "results.json")
+    models = {m["model"]: m for m in results["models"]}
+    assert (models["centroid"]["status"], models["slow"]["status"]) == ("passed", "interrupted")
+    assert models["slow"]["reason"] == f"stopped by {label} during test_train[slow]"
+    [saved_benchmarks] = (suite.path / ".benchmarks").glob("*/0001_*.json")
+    benchmarks = {b["name"]: b for b in saved(saved_benchmarks)["benchmarks"]}
+    assert sorted(benchmarks) == ["test_inference[centroid]", "test_train[centroid]"]
+    assert benchmarks["test_train[centroid]"]["options"]["timer"] == "pytest-benchmark (perf_counter)"
+
+
 @pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
 def test_a_second_signal_while_the_first_is_handled_is_one_line(bench_session, second):
     """Ctrl-C twice, 0.3 s apart: the second lands while pytest handles the first; it neither

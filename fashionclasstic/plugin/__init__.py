@@ -4,7 +4,8 @@ The jobs live beside it: :mod:`.settings` reads the options, :mod:`.fixtures` pr
 data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training progress,
 :mod:`.header` says what a run will cost,
 :mod:`.session` collects and writes the results, :mod:`.scheduling` keeps a model on one
-xdist worker, and :mod:`.hookspec` lets other plugins extend the suite. It knows the
+xdist worker, :mod:`.isolation` runs each model in a fresh process (``--fc-isolate``), and
+:mod:`.hookspec` lets other plugins extend the suite. It knows the
 registry and the case protocol, never any one model.
 """
 
@@ -16,7 +17,7 @@ import pytest
 
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.hardware import capabilities
-from fashionclasstic.plugin import hookspec
+from fashionclasstic.plugin import hookspec, isolation
 from fashionclasstic.plugin.environment import memory_bytes
 from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found here by pytest)
     fc_benchmark,
@@ -31,7 +32,7 @@ from fashionclasstic.plugin.header import RunHeader
 from fashionclasstic.plugin.interrupts import InterruptHandler
 from fashionclasstic.plugin.live import LiveProgress
 from fashionclasstic.plugin.machines import this_machine
-from fashionclasstic.plugin.session import ResultsSession, attach_record
+from fashionclasstic.plugin.session import ResultsSession, attach_record, model_of
 from fashionclasstic.plugin.settings import Settings, add_options
 from fashionclasstic.plugin.sharding import PLUGIN_NAME as SHARD_PLUGIN
 from fashionclasstic.plugin.sharding import ShardSelection
@@ -51,6 +52,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    isolated_child = isolation.child_request()
+    if isolated_child is not None:  # one model's cases for an --fc-isolate session, which writes every file
+        isolation.configure_child(config, isolated_child)
     try:
         settings = config.stash[settings_key] = Settings.from_config(config)
         load_thresholds(settings.thresholds_path)
@@ -60,6 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     interrupts = config.stash[interrupts_key] = InterruptHandler()
     interrupts.install()  # SIGTERM and Ctrl-C end the run as an interruption (exit 2)
+    if settings.isolate:  # the children time the cases; the pytest-benchmark JSON is built from their records
+        config.option.benchmark_disable = True
+        config.pluginmanager.register(isolation.Isolation(config, model_of), isolation.PLUGIN_NAME)
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
         config.pluginmanager.register(RunHeader(config, settings), "fashionclasstic-header")
         config.pluginmanager.register(ResultsSession(config, settings, interrupts), "fashionclasstic-results")

@@ -240,7 +240,8 @@ class ResultsSession:
         from the records, their times labelled as the suite's wall clock."""
         session = self.config.pluginmanager.get_plugin("pytest-benchmark")
         save = session and (session.save or session.autosave)
-        if not session or not session.disabled or self.settings.workers == 0 or not (save or session.json):
+        built_here = self.settings.workers or self.settings.isolate  # pytest-benchmark never saw the cases
+        if not session or not session.disabled or not built_here or not (save or session.json):
             return
         from fashionclasstic.reporting.benchmark_json import benchmark_document, write_benchmark_json
 
@@ -295,8 +296,9 @@ class ResultsSession:
             terminalreporter.write_line(f"gate sensitivity (the smallest drop of {repeats} a gate catches, points; "
                                         f"--fc-repeats narrows it): {', '.join(margins)}")
         for path in self.benchmark_json:
-            terminalreporter.write_line(f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): "
-                                        f"{path}")
+            how = ("built from the records of each model's own process, --fc-isolate" if self.settings.isolate
+                   else "wall-clock: pytest-benchmark is off under xdist")
+            terminalreporter.write_line(f"pytest-benchmark JSON ({how}): {path}")
         if self.report_dir and (self.report_dir / "index.html").is_file():
             terminalreporter.write_line(f"report: {self.report_dir / 'index.html'}")
         elif self.report_dir and not self.report_error:
