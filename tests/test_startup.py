@@ -112,3 +112,16 @@ def test_a_prepared_network_trains_as_one_that_chose_in_fit(monkeypatch):
     (reason, prepared), (chosen_in_fit, unprepared) = trained(prepare=True), trained(prepare=False)
     assert reason == chosen_in_fit == "chosen for the test"
     assert all(torch.equal(a, b) for a, b in zip(prepared, unprepared, strict=True))
+
+
+def test_a_run_reports_the_longest_startup_of_its_processes():
+    """Under xdist each worker pays its framework's start-up; the run keeps the longest, each
+    record its own."""
+    from fashionclasstic.plugin.timing import startup_seconds
+    from fashionclasstic.records import CaseRecord
+
+    records = [CaseRecord(model="a", framework="keras", worker="gw0", framework_startup_seconds=6.5),
+               CaseRecord(model="b", framework="keras", worker="gw1", framework_startup_seconds=7.25),
+               CaseRecord(model="c", framework="keras", worker="gw1", framework_startup_seconds=None),
+               CaseRecord(model="d", framework="torch", worker="gw0", framework_startup_seconds=3.0)]
+    assert startup_seconds(records) == {"keras": 7.25, "torch": 3.0}

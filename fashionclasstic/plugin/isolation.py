@@ -26,7 +26,6 @@ from pathlib import Path
 
 import pytest
 
-from fashionclasstic.plugin.interrupts import Interrupted
 from fashionclasstic.plugin.scheduling import CRASH_PROPERTY
 
 CHILD_ENVIRONMENT = "FASHIONCLASSTIC_ISOLATED_CHILD"  # {"nodeids": [...], "reports": path}
@@ -118,21 +117,21 @@ class Isolation:
                                          env={**os.environ, CHILD_ENVIRONMENT: json.dumps(request)})
                 try:
                     code = child.wait()
-                except Interrupted as interruption:
-                    stop(child, interruption.signal_name)
-                    self.replay(reports, items, complete=False)
+                except KeyboardInterrupt as interruption:  # Ctrl-C or SIGTERM (Interrupted): the child's too
+                    stop(child, getattr(interruption, "signal_name", "SIGINT"))
+                    self.replay(reports)
                     raise
                 except BaseException:
-                    stop(child, "SIGINT")
+                    stop(child, "SIGKILL")
                     raise
-            finished = self.replay(reports, items, complete=True)
+            finished = self.replay(reports)
             if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not finished:
                 tail = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
                 sys.stderr.write(f"\n--fc-isolate: the process of {model or 'the cases'} ended with exit status "
                                  f"{code}; its last lines:\n" + "\n".join(tail) + "\n")
                 self.crashed(items, finished, code)
 
-    def replay(self, reports: Path, items: list[pytest.Item], complete: bool) -> set[str]:
+    def replay(self, reports: Path) -> set[str]:
         """The child's reports as this session's own; the node ids of the cases it finished."""
         config, hook = self.config, self.config.hook
         finished: set[str] = set()
