@@ -64,17 +64,22 @@ class ModelCase:
         protocol.check_protocol(self.model, self.spec.name)
 
     def start_round(self, round_index: int) -> None:
-        """Before each training round: the model the case was set up with for the first round
-        (seed ``seed``), a fresh one for every later round (``seed + round_index``)."""
+        """Before each training round, untimed: the model the case was set up with for the first
+        round (seed ``seed``), a fresh one for every later round (``seed + round_index``), and
+        the model's own preparation (a network's choice of precision)."""
         if round_index > 0 or self.model is None or self.trained:
             self.build(round_index)
+        self.record.precision_seconds = protocol.prepare_model(self.model, self.spec.name, self.training_data)
+
+    def training_data(self):
+        """The round's training images and labels, and its validation split (or ``None``)."""
+        if self.spec.uses_validation:
+            return self.data.validation_split(self.profile.validation_fraction, self.round_context.seed)
+        return self.data.x_train, self.data.y_train, None
 
     def fit(self) -> None:
         seed = self.round_context.seed
-        if self.spec.uses_validation:
-            x, y, validation = self.data.validation_split(self.profile.validation_fraction, seed)
-        else:
-            x, y, validation = self.data.x_train, self.data.y_train, None
+        x, y, validation = self.training_data()
         self.record.n_train = len(y)
         self.record.n_validation = len(validation.y) if validation is not None else 0
         log.info("%s: training on %d images (%d held out for validation), profile %s, seed %d",

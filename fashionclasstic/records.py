@@ -156,6 +156,11 @@ class CaseRecord:
     timing: str = column("", "timing", show="table csv summary bench", cell="suspect")  # see TIMING_LEGEND
     timing_suspect: str = column("", show="csv summary bench")  # why the times may be stretched, if so
     precision: str = column("", "precision", show="table csv summary bench")  # what a network trained in
+    # seconds the suite spent choosing that precision (the step probe), before the timed fit
+    precision_seconds: float | None = column(None, show="csv summary bench")
+    # seconds of the framework's one-time start-up this case's process paid just before it, outside
+    # every timing (models/startup.py); None when an earlier case of the framework paid it
+    framework_startup_seconds: float | None = column(None, show="csv summary bench")
     load_average: dict[str, list[float]] = column(factory=dict, show="summary")  # per case: [start, end]
     parameter_count: int | None = column(None, "params", "count", "table csv summary bench")
     size_bytes: int | None = column(None, "size", "bytes", "table csv summary")
@@ -270,6 +275,17 @@ def record_type_of(records: Iterable[CaseRecord]) -> type:
     return next((type(record) for record in records), CaseRecord)
 
 
+def startup_seconds(records: Iterable[CaseRecord]) -> dict[str, float]:
+    """Per framework, the seconds of its one-time start-up (outside every timing): each process
+    (an xdist worker) pays its own, before its first model of that framework; the longest is
+    what a run reports, the records keep each one."""
+    seconds: dict[str, float] = {}
+    for record in records:
+        if record.framework_startup_seconds is not None:
+            seconds[record.framework] = max(seconds.get(record.framework, 0.0), record.framework_startup_seconds)
+    return seconds
+
+
 # pytest's exit statuses (pytest.ExitCode), named once for the run display and ab
 EXIT_STATUS = {0: "all passed", 1: "tests failed", 2: "interrupted", 3: "internal error",
                4: "usage error", 5: "no tests collected"}
@@ -300,6 +316,9 @@ class RunInfo:
     repeats: int = 1
     threads_per_worker: int | None = None
     xdist_workers: int = 0
+    # per framework: the seconds of its one-time start-up, outside every timing; under xdist each
+    # worker pays its own, and this holds the longest
+    startup_seconds: dict[str, float] = field(default_factory=dict)
     pytest_args: list[str] = field(default_factory=list)
     cwd: str = ""
     versions: dict[str, str | None] = field(default_factory=dict)

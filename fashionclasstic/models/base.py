@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from fashionclasstic.data import Validation
+from fashionclasstic.models.registry import ModelContext
+from fashionclasstic.models.startup import register_warm_up
 
 log = logging.getLogger("fashionclasstic.models")
 SCALARS = (int, float, str, bool, type(None))
@@ -101,6 +103,22 @@ def scalar_params(estimator) -> dict[str, Any]:
     """The JSON-scalar parameters of an estimator and every estimator nested in it
     (``get_params(deep=True)``: a pipeline's steps as ``svc__C``, a wrapper's as ``estimator__C``)."""
     return json_scalars(estimator.get_params(deep=True))
+
+
+@register_warm_up("scikit-learn")
+def warm_up_scikit_learn(context: ModelContext) -> None:
+    """scikit-learn's start-up: its import (SciPy's with it), the BLAS and OpenMP thread pools
+    of NumPy and SciPy, and a first solver, decomposition and kernel; on random rows of its own."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(context.seed)
+    x, y = rng.random((300, 64)), np.arange(300) % 3
+    x @ x.T  # noqa: B018 - the BLAS threads start on a product this large
+    reduced = PCA(n_components=8, random_state=context.seed).fit_transform(x)
+    LogisticRegression(max_iter=20).fit(x, y).predict(x)
+    SVC().fit(reduced, y).predict(reduced)
 
 
 @dataclass

@@ -16,7 +16,8 @@ from typing import Any
 
 from fashionclasstic import progress
 from fashionclasstic.models.base import BaseClassifier, flat, json_scalars, pixel_importances
-from fashionclasstic.models.registry import register_model
+from fashionclasstic.models.registry import ModelContext, register_model
+from fashionclasstic.models.startup import register_warm_up
 
 
 def round_progress(name: str, total: int):
@@ -35,6 +36,21 @@ def round_progress(name: str, total: int):
             return False  # never stops training
 
     return RoundProgress()
+
+
+@register_warm_up("xgboost")
+def warm_up(context: ModelContext) -> None:
+    """XGBoost's start-up: its import and native library, its OpenMP threads, a histogram
+    booster's first rounds; on a few random rows of its own."""
+    import numpy as np
+    from xgboost import XGBClassifier
+
+    rng = np.random.default_rng(context.seed)
+    x, y = rng.random((300, 20), dtype=np.float32), np.arange(300) % 3
+    booster = XGBClassifier(tree_method="hist", objective="multi:softprob", n_estimators=3, max_bin=16,
+                            n_jobs=context.n_jobs, random_state=context.seed)
+    booster.fit(x, y, eval_set=[(x, y)], verbose=False)
+    booster.predict(x)
 
 
 @dataclass

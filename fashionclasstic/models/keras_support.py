@@ -12,6 +12,7 @@ import numpy as np
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.models.registry import ModelContext
+from fashionclasstic.models.startup import register_warm_up
 from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy, triangular
 
 OPTIMIZERS = ("adamw", "nesterov")
@@ -37,6 +38,32 @@ def import_keras(context: ModelContext):
     import keras
 
     return keras
+
+
+@register_warm_up("keras")
+def warm_up(context: ModelContext) -> None:
+    """TensorFlow's and Keras's start-up: their import, TensorFlow's thread pools, the
+    ``tf.function`` machinery of ``fit``, ``evaluate`` and ``predict``, the optimiser and a
+    first convolution and recurrence; on a throw-away network of its own, cleared after."""
+    keras = import_keras(context)
+    inputs = keras.Input((28, 28))
+    features = keras.layers.Reshape((28, 28, 1))(inputs)
+    features = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(features)
+    features = keras.layers.MaxPooling2D(2)(features)
+    features = keras.layers.Reshape((14, 14 * 4))(features)
+    features = keras.layers.LSTM(8)(features)
+    outputs = keras.layers.Dense(10)(keras.layers.Dropout(0.1)(features))
+    network = keras.Model(inputs, outputs)
+    network.compile(optimizer=keras.optimizers.AdamW(1e-3),
+                    loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    rng = np.random.default_rng(context.seed)
+    x = rng.random((64, 28, 28), dtype=np.float32)
+    y = keras.utils.to_categorical(rng.integers(0, 10, 64), 10)
+    network.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    network.evaluate(x, y, batch_size=64, verbose=0)
+    network.predict(x, batch_size=64, verbose=0)
+    del network
+    keras.backend.clear_session()
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """What the suite needs from a model, and how it asks: ``fit(x, y, validation)`` and
-``predict(x)`` are required; ``close``, ``parameter_count``, ``size_bytes``, ``describe``,
+``predict(x)`` are required; ``prepare``, ``close``, ``parameter_count``, ``size_bytes``, ``describe``,
 ``feature_importances`` and ``history`` are looked up when present, with a default when absent.
 
 A user's model runs next to the suite's, so it must not be able to hurt them: the arrays it is
@@ -10,6 +10,8 @@ a method that raises) is reported as that model's failure, with what it got and 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,21 @@ def fit_model(model, name: str, x: np.ndarray, y: np.ndarray, validation=None) -
         return ""
     got = "None" if fitted is None else f"a {type(fitted).__name__}"
     return f"fit() returned {got}, not the model: end fit with 'return self' (as scikit-learn does)"
+
+
+def prepare_model(model, name: str, training_data: Callable[[], tuple]) -> float | None:
+    """The model's optional ``prepare(x, y, validation)``, called before its timed ``fit`` with
+    the same data (``training_data()``): the suite's own choices (a network's precision) that
+    are not the model's training. Its seconds, or ``None`` when the model has no ``prepare``."""
+    prepare = getattr(model, "prepare", None)
+    if not callable(prepare):
+        return None
+    x, y, validation = training_data()
+    if validation is not None:
+        validation = type(validation)(read_only(validation.x), read_only(validation.y))
+    started = time.perf_counter()
+    prepare(read_only(x), read_only(y), validation)
+    return time.perf_counter() - started
 
 
 def predict_raw(model, name: str, x: np.ndarray):

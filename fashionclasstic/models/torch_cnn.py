@@ -6,7 +6,7 @@ layer (2x2 patches, from the training images' covariance), conv-pool-BatchNorm-G
 32, 64 and 128 channels ending in a global max pool, Nesterov SGD at batch 512 with a short
 linear warm-up then linear decay to zero, label smoothing 0.2, flips and 2-pixel translations,
 channels-last tensors, bfloat16 autocast only where the CPU's native bf16 makes a training step
-faster (``precision="auto"``, decided when training starts and recorded; in float32, as on an
+faster (``precision="auto"``, decided before the timed training and recorded; in float32, as on an
 AVX2-only CPU, 16 of the 24 epochs, to stay within its time budget there), and flip test-time
 augmentation inside prediction (so inside the inference case's time). The 10% validation split
 is not held out: every training image is used, and the learning curves are the training ones.

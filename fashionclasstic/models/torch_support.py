@@ -9,13 +9,15 @@ import copy
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.hardware import capabilities
 from fashionclasstic.models.registry import ModelContext
+from fashionclasstic.models.startup import register_warm_up
 from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy, warmup_cosine
 
 TRAINING_DEFAULTS = dict(NETWORK_DEFAULTS, batch_size=128, weight_decay=0.05, predict_batch_size=1000,
@@ -30,6 +32,34 @@ def import_torch(context: ModelContext):
     seed_python_and_numpy(context.seed)
     torch.manual_seed(context.seed)
     return torch
+
+
+@register_warm_up("torch")
+def warm_up(context: ModelContext) -> None:
+    """torch's start-up: its import, its thread pool, autograd and the optimiser, a
+    convolution, forward and backward in every precision a network may train in here, and
+    inference mode; on a throw-away network of its own."""
+    torch = import_torch(context)
+    device = device_of(torch)
+    network = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                                  torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Dropout(0.1),
+                                  torch.nn.Linear(8 * 14 * 14, 10)).to(device)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=1e-3)
+    inputs = torch.rand(64, 1, 28, 28, device=device)
+    targets = torch.randint(0, 10, (64,), device=device)
+    precisions = ("float32", "bfloat16") if device.type == "cuda" else capabilities().precisions
+    for precision in precisions:
+        for _ in range(2):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+                loss = torch.nn.functional.cross_entropy(network(inputs).float(), targets)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    network.eval()
+    with torch.inference_mode():
+        network(inputs).argmax(1)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def tensor_of(torch, array, dtype=np.float32):
@@ -88,6 +118,8 @@ class TorchClassifier(NetworkClassifier):
     and the state of the best validation epoch kept (early stopping with ``patience``).
     """
 
+    _random_state_after_choice: Any = field(default=None, init=False, repr=False)
+
     def _tensor(self, torch, x: np.ndarray):
         return tensor_of(torch, x).unsqueeze(1)
 
@@ -116,17 +148,36 @@ class TorchClassifier(NetworkClassifier):
     def before_step(self, torch) -> None:
         torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.setting("grad_clip"))
 
+    def prepare(self, x, y, validation=None):
+        """The suite's own choosing, before the timed ``fit``: the precision to train in (the
+        step probe), on the network ``fit`` will build, built here and thrown away. ``fit``
+        starts from the random state the probe left, so the model trains as if it had chosen."""
+        torch = import_torch(self.context)
+        device = device_of(torch)
+        network = self.make_network(torch, x).to(device)
+        self._choose_precision(torch, device, network, x, y)
+        self._random_state_after_choice = torch.get_rng_state()
+
+    def _choose_precision(self, torch, device, network, x, y) -> None:
+        batch = self.setting("batch_size")
+        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
+        self.precision, self.precision_reason = choose_precision(
+            torch, device, self.params.get("precision", "float32"),
+            self._probe_step(network, torch, self._tensor(torch, x[:batch]).to(device),
+                             tensor_of(torch, y[:batch], np.int64).to(device), loss_fn))
+        self.params = self.recipe_for(self.precision)
+
     def fit(self, x, y, validation=None):
         torch = import_torch(self.context)
         device = device_of(torch)
         self.network = self.make_network(torch, x).to(device)
+        if self._random_state_after_choice is None:  # not prepared (outside the suite): choose here
+            self._choose_precision(torch, device, self.network, x, y)
+        else:
+            torch.set_rng_state(self._random_state_after_choice)
         batch = self.setting("batch_size")
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=self.setting("label_smoothing"))
         labels = tensor_of(torch, y, np.int64)
-        self.precision, self.precision_reason = choose_precision(
-            torch, device, self.params.get("precision", "float32"),
-            self._probe_step(torch, self._tensor(torch, x[:batch]).to(device), labels[:batch].to(device), loss_fn))
-        self.params = self.recipe_for(self.precision)
         steps_per_epoch = int(np.ceil(len(x) / batch))
         total_steps = steps_per_epoch * self.setting("epochs")
         optimizer = self.make_optimizer(torch)
@@ -174,9 +225,9 @@ class TorchClassifier(NetworkClassifier):
             return self.params
         return {**self.params, "epochs": cap}
 
-    def _probe_step(self, torch, inputs, targets, loss_fn):
-        """One forward and backward pass on a throw-away copy of the network, in a given precision."""
-        network = copy.deepcopy(self.network)
+    def _probe_step(self, network, torch, inputs, targets, loss_fn):
+        """One forward and backward pass on a throw-away copy of ``network``, in a given precision."""
+        network = copy.deepcopy(network)
 
         def step(precision: str) -> None:
             loss_fn(self.run_network(network, torch, inputs, precision).float(), targets).backward()

@@ -5,7 +5,8 @@ data and each model's case, :mod:`.timing` measures, :mod:`.live` shows training
 :mod:`.header` says what a run will cost,
 :mod:`.session` collects, writes and shows the results (:mod:`.collector`, :mod:`.writer`,
 :mod:`.printer`), :mod:`.scheduling` keeps a model on one
-xdist worker, and :mod:`.hookspec` lets other plugins extend the suite. It knows the
+xdist worker, :mod:`.isolation` runs each model in a fresh process (``--fc-isolate``), and
+:mod:`.hookspec` lets other plugins extend the suite. It knows the
 registry and the case protocol, never any one model.
 """
 
@@ -15,10 +16,10 @@ import shutil
 
 import pytest
 
-from fashionclasstic.case_names import MODEL_PARAMETER
+from fashionclasstic.case_names import MODEL_PARAMETER, model_of_item
 from fashionclasstic.errors import FashionClassticError
 from fashionclasstic.machine import completed, record_machine, with_fingerprint
-from fashionclasstic.plugin import hookspec
+from fashionclasstic.plugin import hookspec, isolation
 from fashionclasstic.plugin.collector import attach_record
 from fashionclasstic.plugin.environment import machine_info
 from fashionclasstic.plugin.fixtures import (  # noqa: F401  (fixtures, found here by pytest)
@@ -73,6 +74,9 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    isolated_child = isolation.child_request()
+    if isolated_child is not None:  # one model's cases for an --fc-isolate session, which writes every file
+        isolation.configure_child(config, isolated_child)
     try:
         settings = config.stash[settings_key] = Settings.from_config(config)
         load_thresholds(settings.thresholds_path)
@@ -82,6 +86,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     interrupts = config.stash[interrupts_key] = InterruptHandler()
     interrupts.install()  # SIGTERM and Ctrl-C end the run as an interruption (exit 2)
+    if settings.isolate:  # the children time the cases; the pytest-benchmark JSON is built from their records
+        config.option.benchmark_disable = True
+        config.pluginmanager.register(isolation.Isolation(config, model_of_item), isolation.PLUGIN_NAME)
     if not hasattr(config, "workerinput"):  # the controller, or a serial run
         config.pluginmanager.register(RunHeader(config, settings), "fashionclasstic-header")
         results = ResultsSession(config, settings, interrupts)

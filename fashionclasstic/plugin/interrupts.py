@@ -3,19 +3,24 @@
 SIGTERM (what CI systems send on cancel or time-out) would otherwise kill the process on the
 spot; here both signals raise :class:`Interrupted`, a ``KeyboardInterrupt`` that pytest turns
 into exit status 2 after its session hooks ran, so the report and the pytest-benchmark JSON
-are written for what finished. Once the session ends, another signal only cuts the report
-short (every file is written atomically, so what is there stays valid); elsewhere it is
-ignored while the finished work is saved.
+are written for what finished. A second signal while the first is handled (pytest unwinds
+the running case and formats the interruption before the session ends) is one line and
+changes nothing: raised there, it would escape pytest's handling as a traceback and exit 1.
+Once the session ends, another signal only cuts the report short (every file is written
+atomically, so what is there stays valid). A third signal quits at once, for a run that
+hangs while it stops; the files written so far stay.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
 
 SIGNALS = ("SIGINT", "SIGTERM")
+QUIT_AT_ONCE_AFTER = 3  # signals: the first interrupts, the second is acknowledged, the third quits
 
 
 class Interrupted(KeyboardInterrupt):
@@ -43,6 +48,7 @@ class InterruptHandler:
         self.received: str | None = None  # the first signal's name
         self.finishing = False  # the session is ending: the finished work is being saved
         self._abortable = 0
+        self._count = 0
         self._previous: dict[int, object] = {}
 
     def install(self) -> None:
@@ -71,9 +77,16 @@ class InterruptHandler:
 
     def _handle(self, number: int, frame) -> None:
         name = signal.Signals(number).name
-        if self.received is None or not self.finishing:
-            self.received = self.received or name
+        self._count += 1
+        if self.received is None:
+            self.received = name
             raise Interrupted(name, f"stopped by {signal_label(name)}; the cases that finished are kept")
-        if self._abortable:
+        if self.finishing and self._abortable:
             raise Interrupted(name, f"{signal_label(name)} again while the report was written")
-        sys.stderr.write(f"\n{signal_label(name)}: saving what finished, a moment...\n")
+        if self._count >= QUIT_AT_ONCE_AFTER:
+            sys.stdout.flush()
+            sys.stderr.write(f"\n{signal_label(name)} a third time: quitting at once; the files written so far "
+                             "are kept\n")
+            sys.stderr.flush()
+            os._exit(2)  # pytest's exit status for an interrupted run
+        sys.stderr.write(f"\n{signal_label(name)} again: saving what finished, a moment...\n")

@@ -54,7 +54,9 @@ def print_summary(terminalreporter, records: list[CaseRecord], settings: Setting
         write(f"gate sensitivity (the smallest drop of {repeats} a gate catches, points; "
               f"--fc-repeats narrows it): {', '.join(margins)}")
     for path in writer.benchmark_json:
-        write(f"pytest-benchmark JSON (wall-clock: pytest-benchmark is off under xdist): {path}")
+        how = ("built from the records of each model's own process, --fc-isolate" if settings.isolate
+               else "wall-clock: pytest-benchmark is off under xdist")
+        write(f"pytest-benchmark JSON ({how}): {path}")
     report_dir = writer.report_dir
     if report_dir and (report_dir / "index.html").is_file():
         write(f"report: {report_dir / 'index.html'}")

@@ -51,6 +51,9 @@ FLAGS = {
     "no-report": "write no report files (the terminal table is still shown)",
     "no-figures": "write the results files only (results.json, .md, .csv), no figures or index.html; "
                   "'python -m fashionclasstic report RUN' draws them later",
+    "isolate": "run each model's cases in a fresh Python process (as asv does), so that nothing one model or "
+               "its framework leaves in a process reaches the next; costs a process start and the framework's "
+               "start-up per model, outside the timings",
     "screenshot": "save index.png, a picture of index.html at 1280x900 drawn by Chromium through Playwright "
                   "(both needed: pip install playwright, apt-get install chromium)",
 }
@@ -89,6 +92,7 @@ class Settings:
     mlflow_uri: str | None = None  # --fc-mlflow: the tracking store the run is logged to
     mlflow_experiment: str = "fashionclasstic"
     columns: tuple[str, ...] = TERMINAL_COLUMNS  # the terminal table's fields (--fc-columns)
+    isolate: bool = False  # each model in a fresh process (plugin/isolation.py)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -103,6 +107,10 @@ class Settings:
         write_report = not config.getoption("fc_no_report")
         import_user_modules(value("fc_import"))
         report_dir = value("fc_report_dir")
+        isolate, workers = bool(config.getoption("fc_isolate")), xdist_workers(config)
+        if isolate and workers:
+            raise ConfigError("--fc-isolate runs each model in a fresh process of its own: leave out -n/--dist "
+                              "(xdist workers keep a process for several models)")
         if report_dir and write_report:
             check_writable_dir(report_dir, "--fc-report-dir")
         return cls(
@@ -118,7 +126,7 @@ class Settings:
             download=False if config.getoption("fc_no_download") else None,
             write_report=write_report, figures=not config.getoption("fc_no_figures"),
             shard=parse_shard(value("fc_shard")) if value("fc_shard") else None,
-            durations=value("fc_durations"), workers=xdist_workers(config),
+            durations=value("fc_durations"), workers=workers, isolate=isolate,
             screenshot=config.getoption("fc_screenshot"), columns=selected_columns(value("fc_columns")),
             **tracking_settings(value))
 

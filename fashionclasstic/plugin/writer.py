@@ -23,7 +23,7 @@ from fashionclasstic.plugin.environment import commit_info, machine_info, packag
 from fashionclasstic.plugin.interrupts import Interrupted, InterruptHandler
 from fashionclasstic.plugin.settings import Settings
 from fashionclasstic.plugin.sharding import shard_info
-from fashionclasstic.records import CaseRecord, RunInfo, new_run_id
+from fashionclasstic.records import CaseRecord, RunInfo, new_run_id, startup_seconds
 
 
 class ResultsWriter:
@@ -51,7 +51,7 @@ class ResultsWriter:
             duration_seconds=round((finished - self.started).total_seconds(), 3),
             exit_status=exitstatus, complete=complete, profile=settings.profile.name, seed=settings.seed,
             repeats=settings.repeats, threads_per_worker=threads,
-            xdist_workers=settings.workers,
+            xdist_workers=settings.workers, startup_seconds=startup_seconds(self.collector.all_records()),
             pytest_args=[str(arg) for arg in config.invocation_params.args],
             cwd=str(config.invocation_params.dir), versions=package_versions(),
             machine=with_fingerprint(machine_info(config), threads), git=commit_info(config), suite=suite_info(),
@@ -104,7 +104,8 @@ class ResultsWriter:
         file storage it goes where pytest-benchmark would put its next run (``NNNN_<name>.json``)."""
         session = self.config.pluginmanager.get_plugin("pytest-benchmark")
         save = session and (session.save or session.autosave)
-        if not session or not session.disabled or self.settings.workers == 0 or not (save or session.json):
+        built_here = self.settings.workers or self.settings.isolate  # pytest-benchmark never saw the cases
+        if not session or not session.disabled or not built_here or not (save or session.json):
             return
         from fashionclasstic.runs.benchmark_json import benchmark_document, write_benchmark_json
         from fashionclasstic.runs.saved import next_benchmark_file

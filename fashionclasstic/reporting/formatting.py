@@ -163,4 +163,6 @@ def setup_items(info: RunInfo) -> list[tuple[str, str]]:
          + (f" from {data['data_dir']}" if data.get("data_dir") else "")),
         ("pytest arguments", " ".join(info.pytest_args) or "(none)"),
         ("versions", ", ".join(f"{k} {v}" for k, v in info.versions.items() if v)),
+        *([("framework start-up", ", ".join(f"{name} {seconds:.1f} s" for name, seconds in info.startup_seconds.items())
+            + " (once per process, before its first model, outside every timing)")] if info.startup_seconds else []),
     ]

@@ -21,7 +21,7 @@ from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_json
 from fashionclasstic.machine import record_fingerprint, record_machine
 from fashionclasstic.models import get_model_spec
-from fashionclasstic.records import CaseRecord, RunInfo
+from fashionclasstic.records import CaseRecord, RunInfo, startup_seconds
 from fashionclasstic.reporting.files import RESULTS_FILE, RUNS_DIR
 from fashionclasstic.reporting.publishers import write_report
 from fashionclasstic.runs.saved import find_results_file, read_json, saved_results
@@ -240,6 +240,7 @@ def merged_info(parts: list[Part], missing: list[int], count: int | None, record
     info.complete = not missing and all(p.info.complete and not unfinished_models(p) for p in parts)
     info.benchmark_json = []  # the merged run's own, once written
     info.xdist_workers = max(p.info.xdist_workers for p in parts)
+    info.startup_seconds = startup_seconds(records)  # each shard's processes paid their own: the longest
     info.merged = {"n": count, "shards": [{"k": p.k, "run": p.info.id, "models": sorted(r.model for r in p.records),
                                            "machine": _run_machine(p.info).get("fingerprint") or "",
                                            "pytest_args": p.info.pytest_args} for p in parts],
