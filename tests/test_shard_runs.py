@@ -42,11 +42,12 @@ def run(suite, *args):
     return run_smoke(suite, "-p", "no:cacheprovider", "--fc-models=big,mid,small", *args)
 
 
-def test_an_xdist_shard_keeps_its_models_and_each_record_the_machine_of_its_worker(suite):
+def test_an_xdist_shard_keeps_its_models_and_each_record_the_machine_of_its_worker(suite, monkeypatch):
     """Shard 2/2 on two popen workers that name different CPUs: the workers split the same
     numbers the controller read, and each model's row shows the machine of the worker that ran
     it, which only that worker knows (the merge of real shards is shown in test_merge with
     fabricated ones, and end to end in the README's acceptance run)."""
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough for the machine column beside the default ones
     result = run(suite, "--fc-shard=2/2", "--fc-no-report", "--dist", "load", "-v",
                  "--tx", "popen//env:FC_FAKE_CPU=cpu-of-gw0", "--tx", "popen//env:FC_FAKE_CPU=cpu-of-gw1")
     result.assert_outcomes(passed=4)

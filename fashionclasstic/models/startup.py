@@ -16,6 +16,7 @@ Frameworks without a warm-up (a user's own, ``none``) start up inside their firs
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 
 from fashionclasstic.models.registry import ModelContext
@@ -43,7 +44,9 @@ def warm_up(framework: str, context: ModelContext) -> float | None:
     if function is None or framework in _PAID:
         return None
     started = time.perf_counter()
-    function(context)
+    with warnings.catch_warnings():  # a throw-away fit on random rows: its warnings are nobody's
+        warnings.simplefilter("ignore")
+        function(context)
     _PAID[framework] = seconds = time.perf_counter() - started
     return seconds
 

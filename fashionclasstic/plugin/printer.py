@@ -23,7 +23,9 @@ def terminal_width(config: pytest.Config) -> int:
 def fitted(text: str, width: int) -> list[str]:
     """``text`` as lines of at most ``width`` characters, continued with a hanging indent; a
     path longer than a line is cut where it must be."""
-    return textwrap.wrap(text, width, subsequent_indent=HANGING_INDENT, break_on_hyphens=False) or [""]
+    # a word longer than the line (a path) stays whole, so that it can be copied
+    return textwrap.wrap(text, width, subsequent_indent=HANGING_INDENT, break_on_hyphens=False,
+                         break_long_words=False) or [""]
 
 
 def print_summary(terminalreporter, records: list[CaseRecord], settings: Settings, writer: ResultsWriter) -> None:

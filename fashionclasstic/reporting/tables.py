@@ -84,14 +84,15 @@ def terminal_table(records: Iterable[CaseRecord], names: Iterable[str] = TERMINA
     """The comparison table for a terminal ``width`` characters wide, and the labels of the
     columns it left out to fit.
 
-    Only the ``names`` columns are shown, numbers right-aligned. A line too long first shortens
+    Only the ``names`` columns are shown (and the machine, where the models ran on several),
+    numbers right-aligned. A line too long first shortens
     the widest text cells (a status's reason, a machine) to no less than :data:`SHORTEST_CELL`;
     then drops columns from the right, never the model or the status. A character of more than
     one byte counts as its bytes, so that a tool counting bytes (``awk`` in many locales) agrees.
     """
     records = list(records)
     wanted = set(names)
-    shown = [f for f in table_columns(records) if f.name in wanted]
+    shown = [f for f in table_columns(records) if f.name in wanted or f.metadata.get("varies")]
     dropped: list[str] = []
     while True:
         headers = ["", *(label_of(f) for f in shown)]
