@@ -265,6 +265,11 @@ def run_section(folder: Path, data: dict, docs: Path) -> str:
                        if any(r.status == s for r in records))
     items = [(label, text) for label, text in run_items(info)
              if label not in ("data", "pytest arguments", "started", "run")]
+    loads = [value for r in records for pair in (r.load_average or {}).values() for value in pair]
+    if loads:
+        cores = info.machine.get("cpu_count") or "?"
+        items.append(("load average", f"{min(loads):.1f} to {max(loads):.1f} at the cases' starts and ends ({cores} "
+                                      f"cores: above that, other work shared the CPU and stretched the times)"))
     parts = [f"## Run {info.id} ({info.profile} profile, {(info.started or '?')[:10]})",
              f"`pytest {' '.join(info.pytest_args)}`: {len(records)} models ({counts}).",
              "\n".join(f"- **{label}**: {cell(text)}" for label, text in items),
@@ -319,10 +324,13 @@ def readme_results(docs: Path) -> str:
     info = RunInfo.from_dict(data["run"])
     records = [CaseRecord.from_dict(m) for m in data["models"]]
     commit = (info.git.get("commit") or "?")[:10]
+    loads = [value for r in records for pair in (r.load_average or {}).values() for value in pair]
+    shared = max(loads, default=0) > (info.machine.get("cpu_count") or 0)
     return "\n\n".join([
         f"The full profile on {machine_title([(folder, data)])}, run {info.id} ({(info.started or '?')[:10]}, "
-        f"commit {commit}); the [machine's page](docs/results/{slug}.md) has every column, the versions, the "
-        f"load and screenshots of the report:",
+        f"commit {commit}){'; other work shared the CPU during it, so its times are stretched' if shared else ''}; "
+        f"the [machine's page](docs/results/{slug}.md) has every column, the versions, the load and screenshots "
+        f"of the report:",
         markdown_table(records, TERMINAL_COLUMNS)])
 
 
