@@ -90,6 +90,7 @@ def ab_judged(capsys, base: str, head: str, repeats: int, out: str) -> tuple[int
     return status, capsys.readouterr().out
 
 
+@pytest.mark.slow  # two revisions, four sessions
 @pytest.mark.e2e
 def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys):
     """Each revision computes its own fingerprint (its plugin, loaded with -p on both sides, names

@@ -12,7 +12,7 @@ from fashionclasstic.cli import main
 from fashionclasstic.reporting.screenshot import VIEWPORT, launch, unavailable
 from tests.conftest import CENTROID_MODEL, save_runs, shared_run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # Chromium and a whole session
 if unavailable():
     pytest.skip(f"no browser for these tests: {unavailable()}", allow_module_level=True)
 

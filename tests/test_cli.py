@@ -43,7 +43,7 @@ def test_a_missing_data_directory_is_one_line_of_advice_not_a_traceback(tmp_path
 def test_ci_runs_the_test_command_the_readme_documents():
     ci = (REPO / ".ci/run").read_text()
     steps = [line.removeprefix("run ").removesuffix(' "$@"') for line in ci.splitlines() if line.startswith("run ")]
-    assert len(steps) == 2
+    assert len(steps) == 3
     assert f"\n{' && '.join(steps)}\n" in (REPO / "README.md").read_text()
 
 

@@ -58,6 +58,7 @@ def run(suite, *args):
                                       f"--fc-report-dir={suite.path / 'report'}", "--benchmark-autosave", *args)
 
 
+@pytest.mark.slow  # a process per model
 def test_each_model_trains_in_a_fresh_process_and_every_file_is_whole(suite):
     result = run(suite, "--fc-isolate", "--fc-models=centroid,centroid_twin,broken")
     assert result.ret == pytest.ExitCode.TESTS_FAILED

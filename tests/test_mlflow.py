@@ -199,6 +199,7 @@ def check_a_merged_run_is_logged_like_any_other(tmp_path, database):
     assert nested["svm"].data.metrics["accuracy"] == 0.8477
 
 
+@pytest.mark.slow  # a real SIGINT to a whole session
 @requires_mlflow
 def test_an_interrupted_run_leaves_the_interrupted_model_killed(bench_session):
     suite, report = bench_session, bench_session.path / "report"

@@ -85,6 +85,7 @@ def test_a_malformed_shard_stops_before_any_training(suite):
     assert errors == ["ERROR: --fc-shard '4/3': write K/N, shard K of N with 1 <= K <= N (e.g. 1/3)"]
 
 
+@pytest.mark.slow  # two whole shard sessions
 def test_shards_saved_with_autosave_record_their_json_and_merge_into_one(suite, tmp_path, capsys):
     """Serially pytest-benchmark times the cases and autosaves them into its storage; each shard's
     run records which file that was, and the merge reads every shard's from there."""

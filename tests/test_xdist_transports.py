@@ -63,6 +63,7 @@ def suite_environment(tmp_path: Path) -> dict[str, str]:
             "FASHIONCLASSTIC_CACHE": str(tmp_path / "cache"), "HOME": str(tmp_path)}
 
 
+@pytest.mark.slow  # a real socket server and two workers: its spec counting is the fast test above
 @pytest.mark.e2e
 def test_a_socket_worker_and_a_popen_worker_write_the_benchmark_json_and_count_two_workers(tmp_path,
                                                                                           socket_server):
