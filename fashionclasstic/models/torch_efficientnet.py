@@ -10,9 +10,8 @@ squeeze-excitation. The state dict is loaded strictly (every key, every shape), 
 
 At 224 pixels the network costs ~0.4 GFLOP per image, far too much for two CPU cores; the
 28x28 images are upsampled to ``image_size`` (32: the last stage sees a 1x1 map), repeated to
-three channels and normalised with ImageNet's statistics. Channels-last tensors make a training
-step about twice as fast on the CPU; float32 (bfloat16 autocast ran twice as slow per step
-here).
+three channels and normalised with ImageNet's statistics. Channels-last tensors, because they
+make a CPU training step faster; the precision is chosen by the step probe (docs/precision.md).
 """
 
 from __future__ import annotations
@@ -92,7 +91,7 @@ def build_classifier(params, torch, state: dict | None):
 @dataclass
 class EfficientNetClassifier(TorchClassifier):
     """The suite's torch loop (AdamW, warm-up then cosine decay, flips, flip TTA) on
-    channels-last tensors (twice as fast per step), bf16 only where it is native and faster."""
+    channels-last tensors (faster per step), bf16 only where it is native and faster."""
 
     state: dict | None = None
 
@@ -116,8 +115,8 @@ PROFILES = {"smoke": {"epochs": 2, "batch_size": 64, "warmup_epochs": 0.2}, "ful
 SCRATCH_PROFILES = dict(PROFILES, smoke={"epochs": 3, "batch_size": 128, "learning_rate": 2e-3,
                                          "warmup_epochs": 0.3})
 # freeze_blocks: backward through the head only
-# Full: the measured run of README's EfficientNet-Lite0 table, with its inference. Smoke: the same
-# per image (5,400 images x 2 epochs against 54,000 x 4), and a prediction of 2,000 images.
+# Full: a measured run on the reference machine, with its inference. Smoke: the same per image
+# seen (the subsample and its epochs against the full split's), and a prediction of its test images.
 EXPECTED_SECONDS = {"smoke": (32.0, 12.5), "full": (587.0, 62.5)}
 SCRATCH_EXPECTED_SECONDS = dict(EXPECTED_SECONDS, smoke=(50.4, 12.9))  # its three smoke epochs, measured
 TINY = {"epochs": 1, "batch_size": 100, "warmup_epochs": 0, "freeze_blocks": 16, "precision": "float32"}
