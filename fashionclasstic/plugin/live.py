@@ -112,8 +112,8 @@ class LiveProgress:
                 continue
             if text and self.shown.get(path.stem) != text and terminal is not None:
                 self.shown[path.stem] = text
-                writer = getattr(terminal, "_tw", None)
-                if writer is not None and writer.width_of_current_line:  # after xdist's progress dots
+                writer = self.config.get_terminal_writer()  # pytest's documented access to its writer
+                if writer.width_of_current_line:  # after xdist's progress dots
                     terminal.write_line("")
                 terminal.write_line(f"[{path.stem}] {text}")
 
