@@ -378,8 +378,8 @@ def add_run(run: Path, docs: Path) -> Path:
     data["run"]["cwd"] = ""
     data["run"]["data"] = {k: re.sub(r" /\S+", "", v) if isinstance(v, str) else v
                            for k, v in data["run"].get("data", {}).items() if k != "data_dir"}
-    data["run"]["pytest_args"] = [a for a in data["run"].get("pytest_args", [])
-                                  if not a.startswith(("/", "--fc-report-dir"))]
+    data["run"]["pytest_args"] = [a for a in data["run"].get("pytest_args", [])  # no path of the machine it ran on
+                                  if not a.startswith(("/", "--fc-report-dir")) and "=/" not in a]
     for model in data["models"]:
         model["threshold_origin"] = Path(model.get("threshold_origin") or "").name
     target = docs / RUNS / machine_slug(info) / info.id

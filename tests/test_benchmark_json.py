@@ -19,7 +19,7 @@ def records():
 
 
 def test_the_document_holds_every_finished_case_in_pytest_benchmarks_schema(tmp_path):
-    info = RunInfo(id="r", finished="2026-11-30T12:00:00+00:00", cwd="/work/project",
+    info = RunInfo(id="r", finished="2026-11-30T12:00:00+00:00", cwd="/home/user/project",
                    machine={"node": "n", "fingerprint": "abc"}, git={"commit": "deadbeef", "dirty": True},
                    versions={"pytest-benchmark": "5.3.1"})
     document = benchmark_document(records(), info)
