@@ -20,6 +20,7 @@ from pathlib import Path
 from fashionclasstic.errors import ConfigError
 from fashionclasstic.fileio import atomic_write_text
 from fashionclasstic.machine import cpu_name
+from fashionclasstic.models.registry import ablated_model
 from fashionclasstic.profiles import PROFILES
 from fashionclasstic.stats import spread, threshold_margin
 
@@ -148,7 +149,8 @@ def _entry(model: str, profile: str, entry, where: str, strict: bool, origin: st
 def entries_from_run(saved: dict) -> list[Threshold]:
     """Threshold entries from a saved ``results.json``: every model evaluated on every repeat
     (passed, or failed only its old gate), with its repeats' seeds, mean and spread, and the
-    margin the rule gives."""
+    margin the rule gives. A model without one of its levers (``--fc-ablate``) gets none: a gate
+    belongs to the recipe."""
     run = saved.get("run") or {}
     machine = run.get("machine") or {}
     where = f"{cpu_name(machine) or '?'}, {machine.get('cpu_count') or '?'} cores"
@@ -156,7 +158,8 @@ def entries_from_run(saved: dict) -> list[Threshold]:
     entries = []
     for model in saved.get("models") or []:
         gate_only = model.get("status") == "failed" and model.get("gate") == "FAIL"  # failed its old gate only
-        if (model.get("status") != "passed" and not gate_only) or model.get("accuracy") is None:
+        if ((model.get("status") != "passed" and not gate_only) or model.get("accuracy") is None
+                or ablated_model(model["model"])):
             continue
         repeats = model.get("repeats") or [{"seed": model.get("seed", 0), "accuracy": model["accuracy"]}]
         measured_spread = spread([r["accuracy"] for r in repeats])

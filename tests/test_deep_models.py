@@ -158,3 +158,43 @@ def test_flip_tta_averages_an_image_with_its_mirror(tiny, name, overrides):
         same = np.allclose(model.predict_proba(xt), model.predict_proba(mirrored), atol=1e-5)
         assert same is tta
     model.close()
+
+
+@pytest.mark.e2e
+def test_translate_tta_weighs_the_images_by_half_and_each_one_pixel_move_by_a_quarter(tiny):
+    torch = pytest.importorskip("torch")
+    from fashionclasstic.models import get_model_spec
+
+    x, y, _, xt, _ = tiny
+    model = create_model("cnn", CONTEXT, "smoke", **get_model_spec("cnn").tiny).fit(x, y)
+
+    def logits(images, shift):
+        model.params["tta_shift"] = shift
+        return model._logits(torch, images).numpy()
+
+    down_right = np.pad(xt, ((0, 0), (1, 0), (1, 0)))[:, :28, :28]
+    up_left = np.pad(xt, ((0, 0), (0, 1), (0, 1)))[:, 1:, 1:]
+    expected = logits(xt, 0) / 2 + (logits(down_right, 0) + logits(up_left, 0)) / 4
+    np.testing.assert_allclose(logits(xt, 1), expected, atol=1e-5)
+    assert not np.allclose(logits(xt, 1), logits(xt, 0), atol=1e-3)
+    model.close()
+
+
+def test_random_erasing_blanks_one_rectangle_of_the_declared_size_in_the_chosen_images():
+    from fashionclasstic.models.training import ERASE_AREA, augment, erasing_mask
+
+    rng = np.random.default_rng(0)
+    masks = erasing_mask((2000, 28, 28), rng, probability=1.0)
+    for mask in masks[:200]:
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        assert mask.sum() == len(rows) * len(cols)  # one solid rectangle
+        assert np.all(np.diff(rows) == 1) and np.all(np.diff(cols) == 1)
+    areas = masks.sum((1, 2)) / (28 * 28)
+    assert areas.min() >= ERASE_AREA[0] / 2 and areas.max() <= ERASE_AREA[1] * 1.3  # rounded to whole pixels
+    assert 0.4 < erasing_mask((2000, 28, 28), rng, 0.5).any((1, 2)).mean() < 0.6
+    assert not erasing_mask((50, 28, 28), rng, 0.0).any()
+
+    images = np.ones((500, 28, 28), dtype=np.float32)
+    erased = augment(images, np.random.default_rng(1), flip=False, shift=0, erase=0.5)
+    blanked = (erased == 0).any((1, 2))
+    assert 0.35 < blanked.mean() < 0.65 and np.all(erased[~blanked] == 1) and np.all(images == 1)

@@ -12,6 +12,7 @@ from fashionclasstic.models.registry import (
     create_model,
     get_model_spec,
     list_models,
+    register_ablations,
     register_model,
     unregister_model,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "create_model",
     "get_model_spec",
     "list_models",
+    "register_ablations",
     "register_model",
     "unregister_model",
 ]

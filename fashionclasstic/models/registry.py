@@ -14,8 +14,9 @@ import fnmatch
 import importlib.metadata
 import importlib.util
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -69,6 +70,28 @@ class ModelSpec:
     # A pretrained model's weights finder, ``weights(params, context)``: raises ModelUnavailable
     # (one line) when its weights are not to be had here, so a run knows before it starts
     weights: Callable[[dict[str, Any], ModelContext], Any] | None = None
+    # The levers of its recipe, ``{lever: the parameters that take it out}``: ``--fc-ablate`` runs
+    # the model without each (:meth:`without`), and the catalogue's ablation table compares them
+    ablations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def without(self, lever: str) -> ModelSpec:
+        """This model with ``lever`` taken out on every profile, named ``<model>-without-<lever>``;
+        ungated (a gate belongs to the recipe), with no levers of its own."""
+        if lever not in self.ablations:
+            raise ConfigError(f"model {self.name!r} has no lever {lever!r}; its levers: "
+                              f"{', '.join(self.ablations) or '(none)'}")
+        overrides, name, base = dict(self.ablations[lever]), ablation_name(self.name, lever), self.factory
+        profiles = None if self.profiles is None else {p: {**o, **overrides} for p, o in self.profiles.items()}
+
+        def factory(params, context):
+            model = base(params, context)
+            if isinstance(getattr(model, "name", None), str):  # what its epoch logs and live progress say
+                model.name = name
+            return model
+
+        return replace(self, name=name, factory=factory, params={**self.params, **overrides},
+                       profiles=profiles, description=f"{self.name} without {lever.replace('_', ' ')}",
+                       ablations={}, min_accuracy={})
 
     def check_keys(self, overrides: Mapping[str, Any], where: str) -> None:
         unknown = sorted(set(overrides) - set(self.params))
@@ -131,6 +154,7 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
                    min_accuracy: Mapping[str, float] | None = None,
                    expected_seconds: Mapping[str, tuple[float, float] | float] | None = None,
                    weights: Callable[[dict[str, Any], ModelContext], Any] | None = None,
+                   ablations: Mapping[str, Mapping[str, Any]] | None = None,
                    replace: bool = False) -> Callable[[Factory], Factory]:
     """Decorator registering ``factory(params, context) -> classifier`` as a benchmark case.
 
@@ -141,7 +165,8 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
     ``expected_seconds``: per profile, ``(training, inference case)`` seconds (or the training
     seconds alone), what ``--fc-shard`` balances by until a saved run has measured the model;
     ``weights``: a pretrained model's ``weights(params, context)``, raising
-    :class:`ModelUnavailable` when its weights are absent (the run then counts it as skipping).
+    :class:`ModelUnavailable` when its weights are absent (the run then counts it as skipping);
+    ``ablations``: ``{lever: parameters that take it out}``, what ``--fc-ablate`` runs.
     """
 
     def decorator(factory: Factory) -> Factory:
@@ -156,12 +181,18 @@ def register_model(name: str | None = None, *, family: str, framework: str, desc
             tiny=dict(tiny or {}), requires=tuple(requires), extra=extra, pretrained=pretrained,
             uses_validation=uses_validation, min_accuracy=dict(min_accuracy or {}),
             expected_seconds={profile: _seconds_pair(model_name, profile, value)
-                              for profile, value in (expected_seconds or {}).items()}, weights=weights)
+                              for profile, value in (expected_seconds or {}).items()}, weights=weights,
+            ablations={lever: dict(overrides) for lever, overrides in (ablations or {}).items()})
         for profile, overrides in (spec.profiles or {}).items():
             if profile not in PROFILES:
                 raise ConfigError(f"model {model_name!r}: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
             spec.check_keys(overrides, f"profile {profile!r}")
         spec.check_keys(spec.tiny, "tiny")
+        for lever, overrides in spec.ablations.items():
+            if not LEVER_NAME.fullmatch(lever):
+                raise ConfigError(f"model {model_name!r}: lever {lever!r} must be lower-case letters, digits "
+                                  f"and underscores (it becomes part of a model name)")
+            spec.check_keys(overrides, f"ablation {lever!r}")
         _REGISTRY[model_name] = spec
         return factory
 
@@ -175,6 +206,30 @@ def _seconds_pair(model: str, profile: str, value) -> tuple[float, float]:
         raise ConfigError(f"model {model!r}: expected_seconds[{profile!r}] must be seconds of a known profile "
                           f"({', '.join(PROFILES)}): a number or (training, inference), got {value!r}")
     return float(pair[0]), float(pair[1])
+
+
+ABLATION_SEPARATOR = "-without-"
+LEVER_NAME = re.compile(r"[a-z0-9_]+")
+
+
+def ablation_name(model: str, lever: str) -> str:
+    return f"{model}{ABLATION_SEPARATOR}{lever}"
+
+
+def ablated_model(name: str) -> tuple[str, str] | None:
+    """``(model, lever)`` of an ablation's name (``cnn_wide-without-erasing``), else None."""
+    model, separator, lever = name.rpartition(ABLATION_SEPARATOR)
+    return (model, lever) if separator and model and LEVER_NAME.fullmatch(lever) else None
+
+
+def register_ablations(name: str) -> list[str]:
+    """Register ``name`` without each of its levers as a model of its own (once), and return
+    their names, in the order the levers are declared."""
+    spec = get_model_spec(name)
+    for lever in spec.ablations:
+        variant = spec.without(lever)
+        _REGISTRY.setdefault(variant.name, variant)
+    return [ablation_name(name, lever) for lever in spec.ablations]
 
 
 def unregister_model(name: str) -> None:

@@ -25,7 +25,7 @@ from fashionclasstic.models.training import triangular
 PARAMS = {"widths": (32, 64, 128), "convs": 2, "whiten_kernel": 2, "epochs": 24, "batch_size": 512,
           "learning_rate": 0.2, "momentum": 0.9, "weight_decay": 5e-4, "warmup_fraction": 0.2,
           "label_smoothing": 0.2, "flip": True, "shift": 2, "precision": "auto", "tta": True, "patience": None,
-          "predict_batch_size": 1000, "float32_max_epochs": 16}
+          "predict_batch_size": 1000, "float32_max_epochs": 16, "erase": 0.0, "tta_shift": 0}
 
 
 def build_cnn(params, torch, images: np.ndarray):

@@ -21,7 +21,7 @@ from fashionclasstic.models.startup import register_warm_up
 from fashionclasstic.models.training import NETWORK_DEFAULTS, NetworkClassifier, seed_python_and_numpy, warmup_cosine
 
 TRAINING_DEFAULTS = dict(NETWORK_DEFAULTS, batch_size=128, weight_decay=0.05, predict_batch_size=1000,
-                         grad_clip=1.0, float32_max_epochs=None)
+                         grad_clip=1.0, float32_max_epochs=None, tta_shift=0)
 
 
 def import_torch(context: ModelContext):
@@ -250,7 +250,19 @@ class TorchClassifier(NetworkClassifier):
         return torch.cat(outputs)
 
     def predict_logits(self, torch, batch):
-        """Logits, averaged with those of the mirrored images when ``tta`` is on."""
+        """Logits, averaged with those of the mirrored images when ``tta`` is on; with
+        ``tta_shift`` pixels, airbench's translation too: half the weight on the images as they
+        are, a quarter each on them moved up-left and down-right (zero padded)."""
+        logits = self._view_logits(torch, batch)
+        shift = self.setting("tta_shift")
+        if shift:
+            padded = torch.nn.functional.pad(batch, (shift, shift, shift, shift))
+            height, width = batch.shape[-2:]
+            moved = [padded[..., offset:offset + height, offset:offset + width] for offset in (0, 2 * shift)]
+            logits = logits / 2 + sum(self._view_logits(torch, view) for view in moved) / 4
+        return logits
+
+    def _view_logits(self, torch, batch):
         logits = self.forward(torch, batch).float()
         if self.setting("tta"):
             logits = (logits + self.forward(torch, batch.flip(-1)).float()) / 2

@@ -17,7 +17,7 @@ import pytest
 
 from fashionclasstic.data import SOURCES
 from fashionclasstic.errors import ConfigError
-from fashionclasstic.models import ModelContext, get_model_spec, list_models
+from fashionclasstic.models import ModelContext, get_model_spec, list_models, register_ablations
 from fashionclasstic.plugin.environment import threads_per_worker, xdist_workers
 from fashionclasstic.profiles import DEFAULT_PROFILE, PROFILES, Profile, get_profile
 from fashionclasstic.reporting.tables import TERMINAL_COLUMNS, selected_columns
@@ -54,6 +54,8 @@ FLAGS = {
     "isolate": "run each model's cases in a fresh Python process (as asv does), so that nothing one model or "
                "its framework leaves in a process reaches the next; costs a process start and the framework's "
                "start-up per model, outside the timings",
+    "ablate": "also run each selected model without each lever of its recipe (its registry 'ablations'), as "
+              "models named <model>-without-<lever>, ungated: what each lever buys in accuracy and seconds",
     "screenshot": "save index.png, a picture of index.html at 1280x900 drawn by Chromium through Playwright "
                   "(both needed: pip install playwright, apt-get install chromium)",
 }
@@ -115,7 +117,7 @@ class Settings:
             check_writable_dir(report_dir, "--fc-report-dir")
         return cls(
             profile=get_profile(value("fc_profile")),
-            models=selected_models(value("fc_models")),
+            models=selected_models(value("fc_models"), ablate=config.getoption("fc_ablate")),
             data_dir=value("fc_data_dir"), source=source,
             seed=int_option("--fc-seed", value("fc_seed"), minimum=0),
             repeats=int_option("--fc-repeats", value("fc_repeats"), minimum=1),
@@ -191,8 +193,12 @@ def import_user_modules(names: str | None) -> None:
             raise ConfigError(f"--fc-import {name}: cannot import it ({type(exc).__name__}: {exc})") from None
 
 
-def selected_models(patterns: str) -> tuple[str, ...]:
-    """The registered models the comma-separated names or glob patterns select, in order."""
+def selected_models(patterns: str, ablate: bool = False) -> tuple[str, ...]:
+    """The registered models the comma-separated names or glob patterns select, in order; with
+    ``ablate``, each followed by its ablations (registered here, in every process of the run)."""
+    if ablate:
+        return tuple(dict.fromkeys(name for model in selected_models(patterns)
+                                   for name in (model, *register_ablations(model))))
     selected: list[str] = []
     for pattern in (p.strip() for p in patterns.split(",")):
         if not pattern:
