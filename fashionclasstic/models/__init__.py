@@ -27,7 +27,7 @@ from fashionclasstic.models import keras_dense  # noqa: E402, F401  dnn
 from fashionclasstic.models import keras_cnn_rnn  # noqa: E402, F401  cnn_rnn
 from fashionclasstic.models import keras_mobilenet  # noqa: E402, F401  mobilenetv2, mobilenetv2_scratch
 from fashionclasstic.models import torch_deit  # noqa: E402, F401  deit, deit_scratch
-from fashionclasstic.models import torch_cnn  # noqa: E402, F401  cnn
+from fashionclasstic.models import torch_cnn  # noqa: E402, F401  cnn, cnn_wide
 from fashionclasstic.models import torch_efficientnet  # noqa: E402, F401  efficientnet_lite0(_scratch)
 # isort: on
 
