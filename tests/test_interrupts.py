@@ -121,7 +121,8 @@ def finish(process, timeout=120):
     ("SIGINT", False),
     pytest.param("SIGTERM", False, marks=pytest.mark.slow),
     pytest.param("SIGINT", True, marks=pytest.mark.slow),
-    ("SIGTERM", True),  # to the controller alone: its workers are stopped after the report is written
+    # to the controller alone: its workers are stopped after the report is written
+    pytest.param("SIGTERM", True, marks=pytest.mark.slow),
 ], ids=["sigint-serial", "sigterm-serial", "sigint-xdist", "sigterm-xdist"])
 def test_an_interrupted_run_keeps_every_finished_case(bench_session, signal_name, xdist):
     suite, report = bench_session, bench_session.path / "report"
@@ -178,7 +179,7 @@ def test_an_isolated_run_stops_the_models_process_and_keeps_what_finished(bench_
     assert benchmarks["test_train[centroid]"]["options"]["timer"] == "pytest-benchmark (perf_counter)"
 
 
-@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("second", ["SIGINT", pytest.param("SIGTERM", marks=pytest.mark.slow)])
 def test_a_second_signal_while_the_first_is_handled_is_one_line(bench_session, second):
     """Ctrl-C twice, 0.3 s apart: the second lands while pytest handles the first; it neither
     starts a traceback nor changes the exit status, and what the first wrote stays."""
