@@ -340,6 +340,7 @@ def ablation_tables(docs: Path) -> str:
     """What each lever of a recipe bought: per model, the newest saved run that ran it with
     ``--fc-ablate``, its accuracy and seconds with every lever and without each."""
     from fashionclasstic.models.registry import ablated_model
+    from fashionclasstic.reporting.formatting import format_value as number
 
     newest: dict[str, tuple[str, Path, dict]] = {}
     for slug, runs in saved_runs(docs).items():
@@ -373,10 +374,6 @@ def ablation_tables(docs: Path) -> str:
                                          if seeds > 1 else "one seed each, one training each:"),
             table(["recipe", "accuracy", "change (points)", "train s", "change (s)", "infer s"], rows)]))
     return "\n\n".join(sections)
-
-
-def number(value: float | None, fmt: str) -> str:
-    return "" if value is None else format(value, fmt)
 
 
 def change(value: float | None, base: float | None, fmt: str, scale: float = 1.0) -> str:
