@@ -26,6 +26,16 @@ MIN_INFERENCE_ROUNDS = 5  # at least this many, unless they would take longer th
 SLOW_INFERENCE_BUDGET_S = 60.0
 
 
+def inference_rounds(one_prediction_seconds: float | None) -> int:
+    """The timed rounds of a prediction that took ``one_prediction_seconds``: about
+    :data:`INFERENCE_BUDGET_S` of them when it is cheap (up to :data:`MAX_INFERENCE_ROUNDS`), at
+    least :data:`MIN_INFERENCE_ROUNDS` unless those would take longer than
+    :data:`SLOW_INFERENCE_BUDGET_S`, then as many as fit (at least one)."""
+    one = max(one_prediction_seconds or SLOW_INFERENCE_BUDGET_S, 1e-3)
+    cheap = min(MAX_INFERENCE_ROUNDS, int(INFERENCE_BUDGET_S // one))
+    return max(1, cheap, min(MIN_INFERENCE_ROUNDS, int(SLOW_INFERENCE_BUDGET_S // one)))
+
+
 def new_record(spec: ModelSpec, profile: Profile, context: ModelContext, threshold: Threshold | None = None,
                n_test: int | None = None) -> CaseRecord:
     """The record of a case before it ran: what the registry and the run settings say."""
@@ -132,12 +142,7 @@ class ModelCase:
                 f"(threshold from {record.threshold_origin})")
 
     def inference_rounds(self) -> int:
-        """About :data:`INFERENCE_BUDGET_S` of rounds when prediction is cheap (up to
-        :data:`MAX_INFERENCE_ROUNDS`), at least :data:`MIN_INFERENCE_ROUNDS` unless those would
-        take longer than :data:`SLOW_INFERENCE_BUDGET_S`, then as many as fit (at least one)."""
-        one = max(self.first_prediction_seconds or SLOW_INFERENCE_BUDGET_S, 1e-3)
-        cheap = min(MAX_INFERENCE_ROUNDS, int(INFERENCE_BUDGET_S // one))
-        return max(1, cheap, min(MIN_INFERENCE_ROUNDS, int(SLOW_INFERENCE_BUDGET_S // one)))
+        return inference_rounds(self.first_prediction_seconds)
 
     def close(self) -> None:
         """Drop the model and let its framework free memory before the next case (the model

@@ -240,7 +240,34 @@ def catalogue_page() -> str:
         "smallest drop of the mean accuracy it catches) from `fashionclasstic/thresholds.toml`. "
         "`python -m fashionclasstic models` prints the same, with whether each can run on your machine.",
         table(["model", "family", "framework", "pretrained", "needs", *(f"{p} gate" for p in PROFILES),
-               "what it is"], rows), ""])
+               "what it is"], rows), full_run_cost(specs), ""])
+
+
+def full_run_cost(specs) -> str:
+    """Where one seed of the full profile spends its time, from the registry's estimates: what
+    the run's header adds up, model by model, largest first."""
+    from fashionclasstic.calibration import REFERENCE_MACHINE
+    from fashionclasstic.cases import inference_rounds
+    from fashionclasstic.shards import registry_seconds
+
+    costs = {s.name: (s.expected_seconds["full"], registry_seconds(s.name, "full", 1))
+             for s in specs if "full" in s.expected_seconds}
+    whole = sum(total for _, total in costs.values())
+    rows = [[code(name), f"{train:.0f}", f"{1 + inference_rounds(predict)} x {predict:.1f}",
+             f"{total:.0f}", f"{total / whole:.0%}"]
+            for name, ((train, predict), total) in sorted(costs.items(), key=lambda item: -item[1][1])]
+    rows.append(["every model", f"{sum(train for (train, _), _ in costs.values()):.0f}", "",
+                 f"{whole:.0f}", f"{whole / 60:.0f} min"])
+    unestimated = [code(s.name) for s in specs if "full" not in s.expected_seconds]
+    return "\n\n".join([
+        "## What a full run costs",
+        f"One seed of the full profile, from the registry's estimates (measured on {REFERENCE_MACHINE}, "
+        "or as each model module says): the training, then the test set predicted once to score the model "
+        "and once per timed inference round (one round when a prediction takes over a minute). Loading the "
+        "data, the frameworks' start-up and the report come on top"
+        + (f"; {', '.join(unestimated)} have no estimate (they skip without their pretrained weights)."
+           if unestimated else "."),
+        table(["model", "training s", "predictions x s", "total s", "share"], rows)])
 
 
 # --------------------------------------------------------------------------- results pages

@@ -2,7 +2,7 @@
 number came from, and the balanced shards.
 
 A model's expected seconds are its two cases: training (with the evaluation after it) times
-the repeats, plus the inference case (a warm-up and its timed rounds). They come from a saved
+the repeats, plus the inference case's timed rounds (:func:`case_seconds`). They come from a saved
 run of the same profile, the newest under the runs directory or one named (``--fc-durations``,
 e.g. the last full run's artifact), and for a model that run did not time, from the estimate
 the registry holds per model and profile. ``--fc-shard`` balances shards by them; a run's
@@ -73,20 +73,32 @@ class Expected:
         return cls(dict(data["seconds"]), dict(data["origins"]), data.get("run", ""))
 
 
+def case_seconds(train: float, predict: float, rounds: int, repeats: int) -> float:
+    """A model's two cases: per repeat a training and the evaluation's prediction of the test
+    set, then the inference case's timed rounds (the evaluation warmed them up)."""
+    return repeats * (train + predict) + predict * rounds
+
+
 def measured_seconds(record: CaseRecord, repeats: int) -> float | None:
-    """A saved record's two cases at ``repeats``: the median training round plus the evaluation
-    prediction, per repeat, then the inference case's warm-up and rounds."""
+    """A saved record's two cases at ``repeats``, from its median training round and the rounds
+    its inference case timed."""
     train = statistics.median(record.train_samples) if record.train_samples else record.train_seconds
     if train is None:
         return None
     predict = record.inference_seconds or 0.0
     rounds = record.inference_rounds or len(record.inference_samples) or DEFAULT_INFERENCE_ROUNDS
-    return repeats * (train + predict) + predict * (rounds + 1)
+    return case_seconds(train, predict, rounds, repeats)
 
 
 def registry_seconds(model: str, profile: str, repeats: int) -> float | None:
+    """The registry's estimate of a model's two cases, with the rounds its prediction would get."""
+    from fashionclasstic.cases import inference_rounds
+
     estimate = get_model_spec(model).expected_seconds.get(profile)
-    return None if estimate is None else repeats * estimate[0] + estimate[1]
+    if estimate is None:
+        return None
+    train, predict = estimate
+    return case_seconds(train, predict, inference_rounds(predict), repeats)
 
 
 def newest_run(profile: str, runs_dir: Path, fingerprint: str | None = None) -> Run | None:

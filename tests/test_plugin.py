@@ -33,6 +33,11 @@ def broken_free(params, context):
 CLOSE_LOG = '''
 
 class Logged(SklearnClassifier):
+    def predict(self, x):
+        with open("predicted.log", "a") as log:
+            log.write(f"{len(x)}\\n")
+        return super().predict(x)
+
     def close(self):
         with open("closed.log", "a") as log:
             log.write("closed\\n")
@@ -81,6 +86,16 @@ def test_each_models_cases_run_back_to_back_and_its_model_is_closed_before_the_n
     assert order == ["test_train[centroid]", "test_inference[centroid]", "test_train[centroid_twin]",
                      "test_inference[centroid_twin]", "test_train[centroid_logged]", "test_inference[centroid_logged]"]
     assert (suite_run.path / "closed.log").read_text() == "closed\n"
+
+
+def test_the_evaluations_prediction_is_the_warm_up_of_the_timed_inference_rounds(suite_run):
+    """The test set is predicted once to score the model, then once per timed round: no uncounted
+    round between them."""
+    models = {m["model"]: m for m in json.loads((suite_run.path / "report/results.json").read_text())["models"]}
+    logged = models["centroid_logged"]
+    rounds = logged["inference_rounds"]
+    assert rounds >= 5 and len(logged["inference_samples"]) == rounds and logged["n_test"] == 2000
+    assert (suite_run.path / "predicted.log").read_text().split() == ["2000"] * (1 + rounds)
 
 
 def test_a_report_hook_adds_a_model_file(suite_run):

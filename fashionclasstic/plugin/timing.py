@@ -115,9 +115,12 @@ class CaseBenchmark:
         self.case.record.train_memory = memory.peak
 
     def inference(self) -> None:
+        """The timed rounds of predicting the test set. The evaluation's prediction, the same call
+        on the same model in this process just before, is their warm-up; without one (a model
+        whose evaluation did not run here), one uncounted round is."""
         with PeakMemory() as memory:
             seconds = self._measure(self.case.predict_test, "inference", self.case.inference_rounds(), memory,
-                                    warmup=True)
+                                    warmup=self.case.first_prediction_seconds is None)
         record = self.case.record
         self._note_memory(memory)
         record.inference_memory = memory.peak
