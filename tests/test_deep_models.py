@@ -161,6 +161,24 @@ def test_flip_tta_averages_an_image_with_its_mirror(tiny, name, overrides):
 
 
 @pytest.mark.e2e
+def test_validation_picks_the_epoch_on_the_network_without_test_time_views(tiny):
+    """The best epoch's validation accuracy is the network's own, as Keras scores it: test-time
+    views would cost every epoch their predictions and lift every epoch alike."""
+    pytest.importorskip("torch")
+    from fashionclasstic.models import get_model_spec
+
+    x, y, validation, _, _ = tiny
+    model = create_model("cnn", CONTEXT, "smoke", **get_model_spec("cnn").tiny, tta=True).fit(x, y, validation)
+    recorded = model.history["val_accuracy"][model.best_epoch - 1]
+    accuracy = {}
+    for tta in (True, False):
+        model.params["tta"] = tta
+        accuracy[tta] = float((model.predict(validation.x) == validation.y).mean())
+    assert recorded == pytest.approx(accuracy[False]) and accuracy[True] != accuracy[False]
+    model.close()
+
+
+@pytest.mark.e2e
 def test_translate_tta_weighs_the_images_by_half_and_each_one_pixel_move_by_a_quarter(tiny):
     torch = pytest.importorskip("torch")
     from fashionclasstic.models import get_model_spec

@@ -206,7 +206,7 @@ class TorchClassifier(NetworkClassifier):
             return {"loss": total_loss / len(x), "accuracy": correct / len(x)}
 
         def evaluate(validation):
-            val_logits = self._logits(torch, validation.x)
+            val_logits = self._logits(torch, validation.x, views=False)
             val_targets = tensor_of(torch, validation.y, np.int64)
             return {"val_loss": float(torch.nn.functional.cross_entropy(val_logits, val_targets)),
                     "val_accuracy": float((val_logits.argmax(1) == val_targets).float().mean())}
@@ -239,14 +239,18 @@ class TorchClassifier(NetworkClassifier):
         """The layout of input batches (channels-last where a recipe prefers it)."""
         return torch.contiguous_format
 
-    def _logits(self, torch, x: np.ndarray):
+    def _logits(self, torch, x: np.ndarray, views: bool = True):
+        """The logits of ``x`` in batches, with the test-time views (``tta``, ``tta_shift``) unless
+        ``views`` is false. Validation scores without them, as Keras does: the views would lift
+        every epoch alike, at two or six times the cost."""
         device = device_of(torch)
         self.network.eval()
         outputs = []
         with torch.inference_mode():
             for start in range(0, len(x), self.setting("predict_batch_size")):
                 batch = self._tensor(torch, x[start:start + self.setting("predict_batch_size")]).to(device)
-                outputs.append(self.predict_logits(torch, batch).float().cpu())
+                logits = self.predict_logits(torch, batch) if views else self.forward(torch, batch)
+                outputs.append(logits.float().cpu())
         return torch.cat(outputs)
 
     def predict_logits(self, torch, batch):
