@@ -58,17 +58,18 @@ def git(repo, *args):
 
 @pytest.fixture
 def project(tmp_path, official_data_dir, shared_cache, monkeypatch):
-    """A user's project in git: BASE sleeps 0.3 s in fit, HEAD sleeps 0.6 s and gets 3% more wrong."""
+    """A user's project in git: BASE sleeps 1.5 s in fit, HEAD sleeps 3 s and gets 3% more wrong (on
+    a loaded CI machine the rest of a fit once took 0.7 s, which hid a change of 0.3 s)."""
     repo = tmp_path / "project"
     repo.mkdir()
     git(repo, "init", "-q")
     git(repo, "config", "user.email", "ab@example.org")
     git(repo, "config", "user.name", "ab")
-    (repo / "my_models.py").write_text(MODELS.format(sleep=0.3, wrong=0.0))
+    (repo / "my_models.py").write_text(MODELS.format(sleep=1.5, wrong=0.0))
     (repo / "ab_plugin.py").write_text(PLUGIN.format(cpu="the CPU as base names it"))
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "base")
-    (repo / "my_models.py").write_text(MODELS.format(sleep=0.6, wrong=0.03))
+    (repo / "my_models.py").write_text(MODELS.format(sleep=3.0, wrong=0.03))
     (repo / "ab_plugin.py").write_text(PLUGIN.format(cpu="the CPU as head names it"))
     git(repo, "commit", "-qam", "slower and worse")
     monkeypatch.chdir(repo)
