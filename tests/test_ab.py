@@ -117,6 +117,7 @@ def test_a_change_that_doubles_training_and_drops_accuracy_fails(project, capsys
     assert main(["compare", "ab-run/base", "ab-run/head", "--fail-on", "accuracy:1"]) == 1
 
 
+@pytest.mark.slow  # two sessions of a 3-second fit
 @pytest.mark.e2e
 def test_two_identical_revisions_pass_the_same_rules(project, capsys):
     status, out = ab_judged(capsys, "HEAD", "HEAD", 1, "ab-same")
