@@ -28,4 +28,5 @@ def hog_svm(params, context):
         HOGDescriptor(orientations=params["orientations"], cells=params["cells"], block=params["block"],
                       pixels=params["pixels"]),
         PCA(n_components=params["components"], svd_solver="randomized", random_state=context.seed),
-        SVC(C=params["C"], kernel="rbf", gamma="scale", cache_size=2000, random_state=context.seed)))
+        SVC(C=params["C"], kernel="rbf", gamma="scale", cache_size=2000, random_state=context.seed)),
+        predict_threads=context.cores)

@@ -29,7 +29,7 @@ def import_keras(context: ModelContext):
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import tensorflow as tf
 
-    threads = context.threads or os.cpu_count() or 1
+    threads = context.cores
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(1 if threads <= 2 else 2)

@@ -14,6 +14,7 @@ import fnmatch
 import importlib.metadata
 import importlib.util
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,11 @@ class ModelContext:
     @property
     def n_jobs(self) -> int:
         return self.threads or -1
+
+    @property
+    def cores(self) -> int:
+        """The threads a model may use: its share of the cores, else every one."""
+        return self.threads or os.cpu_count() or 1
 
 
 Factory = Callable[[dict[str, Any], ModelContext], Any]

@@ -23,4 +23,5 @@ def svm(params, context):
 
     return SklearnClassifier(estimator=make_pipeline(
         PCA(n_components=params["components"], random_state=context.seed),
-        SVC(C=params["C"], kernel="rbf", gamma="scale", cache_size=2000, random_state=context.seed)))
+        SVC(C=params["C"], kernel="rbf", gamma="scale", cache_size=2000, random_state=context.seed)),
+        predict_threads=context.cores)

@@ -6,7 +6,6 @@ Runs on a CUDA GPU when torch sees one, on the CPU otherwise.
 from __future__ import annotations
 
 import copy
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ def import_torch(context: ModelContext):
     """Import torch with its threads set as the run asks and every seed set."""
     import torch
 
-    torch.set_num_threads(context.threads or os.cpu_count() or 1)
+    torch.set_num_threads(context.cores)
     seed_python_and_numpy(context.seed)
     torch.manual_seed(context.seed)
     return torch
