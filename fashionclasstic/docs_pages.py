@@ -24,6 +24,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from fashionclasstic.fileio import atomic_write_text
+from fashionclasstic.hardware import isa_name
 from fashionclasstic.machine import cpu_name
 from fashionclasstic.records import CaseRecord, RunInfo
 
@@ -314,11 +315,13 @@ def run_section(folder: Path, data: dict, docs: Path) -> str:
 
 
 def machine_title(runs: list[tuple[Path, dict]]) -> str:
-    """The CPU and its cores, and a GPU where the records say their memory was a GPU's."""
+    """The CPU, its cores and the vector ISA the frameworks used (an AVX-512 CPU capped to AVX2
+    is another page), and a GPU where the records say their memory was a GPU's."""
     info = RunInfo.from_dict(runs[0][1]["run"])
     gpu = any(str(m.get("memory") or "").startswith("GPU") for _, data in runs for m in data["models"])
+    isa = isa_name(info.machine.get("isa"))
     cores = f"{cpu_name(info.machine) or '?'}, {info.machine.get('cpu_count') or '?'} cores"
-    return cores + (" and a GPU" if gpu else "")
+    return cores + (f" ({isa})" if isa else "") + (" and a GPU" if gpu else "")
 
 
 def results_pages(docs: Path) -> dict[str, str]:

@@ -73,3 +73,21 @@ def test_a_new_saved_run_gets_its_page(tmp_path):
     slug = saved.parent.name
     assert f"results/{slug}.md" in pages and f"## Run {saved.name}" in pages[f"results/{slug}.md"]
     assert f"]({slug}.md)" in pages["results/index.md"]
+
+
+def test_the_same_cpu_capped_to_avx2_has_its_own_titled_page(tmp_path):
+    """Times on an AVX-512 CPU capped to AVX2 are another machine's: its page says which ISA."""
+    import json
+
+    source = next((DOCS / docs_pages.RUNS).glob("*/*/results.json")).parent
+    for isa in ("amx", "avx2"):
+        copy = tmp_path / "source" / isa
+        copy.mkdir(parents=True)
+        data = json.loads((source / "results.json").read_text())
+        data["run"]["id"] = f"20260101T00000{len(isa)}Z"
+        data["run"]["machine"] = {**data["run"]["machine"], "isa": isa, "fingerprint": isa}
+        (copy / "results.json").write_text(json.dumps(data))
+        docs_pages.add_run(copy, tmp_path / "docs")
+    titles = sorted(line for page, text in docs_pages.results_pages(tmp_path / "docs").items()
+                    if page != "results/index.md" for line in text.splitlines()[:1])
+    assert len(titles) == 2 and "(AMX)" in titles[0] and "(AVX2)" in titles[1]
