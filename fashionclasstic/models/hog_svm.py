@@ -15,7 +15,7 @@ from fashionclasstic.models.registry import register_model
 @register_model("hog_svm", family="kernel", framework="scikit-learn", requires=("sklearn",),
                 params={"orientations": 9, "cells": (4, 7), "block": 2, "pixels": 1.0, "components": 200, "C": 10.0},
                 profiles={"smoke": {}, "full": {}}, tiny={"components": 20},
-                expected_seconds={"smoke": (4.6, 6.9), "full": (138.1, 95.5)})
+                expected_seconds={"smoke": (4.6, 6.9), "full": (63.5, 11.3)})
 def hog_svm(params, context):
     """HOG (+ pixels) -> PCA -> RBF-kernel SVC."""
     from sklearn.decomposition import PCA

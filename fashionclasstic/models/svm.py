@@ -14,7 +14,7 @@ from fashionclasstic.models.registry import register_model
 @register_model("svm", family="kernel", framework="scikit-learn", requires=("sklearn",),
                 params={"components": 150, "C": 10.0},
                 profiles={"smoke": {"components": 50}, "full": {}}, tiny={"components": 20},
-                expected_seconds={"smoke": (1.0, 2.8), "full": (98.6, 63.1)})
+                expected_seconds={"smoke": (1.0, 2.8), "full": (34.8, 8.3)})
 def svm(params, context):
     """RBF-kernel SVC on the leading principal components of the pixels."""
     from sklearn.decomposition import PCA
