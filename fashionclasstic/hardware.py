@@ -21,17 +21,17 @@ ISA_FLAGS = (("amx", ("amx_bf16", "amx_tile")), ("avx512_bf16", ("avx512_bf16",)
              ("avx2", ("avx2",)), ("avx", ("avx",)))
 BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 ISA_NAMES = {"amx": "AMX", "avx512_bf16": "AVX-512 BF16", "avx512": "AVX-512", "avx2": "AVX2", "avx": "AVX"}
-
-
-def isa_name(isa: str | None) -> str:
-    """A recorded ISA as its vendors write it (``avx512_bf16``: AVX-512 BF16); other values as they are."""
-    return ISA_NAMES.get(isa or "", isa or "")
 # oneDNN's ISA caps (ONEDNN_MAX_CPU_ISA, DNNL_MAX_CPU_ISA) that still allow its bf16 kernels.
 ONEDNN_BF16_CAPS = frozenset({"ALL", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX",
                               "AVX512_CORE_AMX_FP16", "AVX10_1_512", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16",
                               "AVX10_2_512", "AVX10_2_512_AMX_2"})
 # torch's ATEN_CPU_CAPABILITY values that use AVX-512 kernels.
 ATEN_AVX512 = frozenset({"avx512", "avx512_vnni", "avx512_bf16", "amx"})
+
+
+def isa_name(isa: str | None) -> str:
+    """A recorded ISA as its vendors write it (``avx512_bf16``: AVX-512 BF16); other values as they are."""
+    return ISA_NAMES.get(isa or "", isa or "")
 
 
 @dataclass(frozen=True)

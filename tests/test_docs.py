@@ -5,6 +5,7 @@ the regenerated text (so the comparison catches it)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,6 @@ def test_a_new_saved_run_gets_its_page(tmp_path):
 
 def test_the_same_cpu_capped_to_avx2_has_its_own_titled_page(tmp_path):
     """Times on an AVX-512 CPU capped to AVX2 are another machine's: its page says which ISA."""
-    import json
-
     source = next((DOCS / docs_pages.RUNS).glob("*/*/results.json")).parent
     for isa in ("amx", "avx2"):
         copy = tmp_path / "source" / isa

@@ -5,6 +5,7 @@ import pytest
 
 from fashionclasstic.models import ModelContext, create_model
 from fashionclasstic.models.features import ImageFeatures
+from tests.conftest import striped_images
 
 
 def one_pixel(row, col, value=1.0):
@@ -75,11 +76,7 @@ def test_scikit_learn_sees_the_parameters():
 @pytest.mark.parametrize("name", ["random_forest", "xgboost"])
 def test_tree_ensembles_report_importances_per_pixel(name):
     pytest.importorskip("xgboost") if name == "xgboost" else None
-    rng = np.random.default_rng(0)
-    labels = np.arange(200) % 10
-    images = rng.random((200, 28, 28), dtype=np.float32) * 0.1
-    for label in range(10):  # each class lights its own rows
-        images[labels == label, 2 * label:2 * label + 3] += 0.8
+    images, labels = striped_images(200, noise=0.1, stripe=0.8)
     model = create_model(name, ModelContext(seed=0, threads=1), "smoke")
     model.fit(images, labels)
     assert (model.predict(images) == labels).mean() > 0.9

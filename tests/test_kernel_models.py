@@ -5,15 +5,12 @@ import numpy as np
 import pytest
 
 from fashionclasstic.models import ModelContext, create_model
+from tests.conftest import striped_images
 
 
 @pytest.mark.parametrize("name", ["svm", "hog_svm"])
 def test_a_kernel_svm_predicts_over_its_threads_with_the_labels_of_one(name):
-    rng = np.random.default_rng(0)
-    labels = np.arange(301) % 10  # an odd count: the chunks differ in length
-    images = rng.random((301, 28, 28), dtype=np.float32) * 0.3
-    for label in range(10):  # each class lights its own rows
-        images[labels == label, 2 * label:2 * label + 3] += 0.6
+    images, labels = striped_images(301, noise=0.3, stripe=0.6)  # an odd count: the chunks differ in length
     model = create_model(name, ModelContext(seed=0, threads=2), "smoke")
     assert model.predict_threads == 2
     threaded = model.fit(images, labels).predict(images)
